@@ -1,0 +1,128 @@
+"""Which files to scan: Python files and notebooks under the given paths.
+
+Directories are walked without following symlinked directories (so symlink loops cannot trap
+the walk); `.gitignore` files are honoured at every level, as git does, with pathspec;
+excludes use the same gitignore-style patterns. A file named explicitly is always scanned.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+SUFFIXES = (".py", ".pyi", ".ipynb")
+
+
+@dataclass
+class Discovered:
+    files: list[tuple[str, str]] = field(default_factory=list)  # (absolute path, root-relative posix path)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (relative path, message)
+    missing: list[str] = field(default_factory=list)  # path arguments that do not exist
+
+
+def relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(path, root)).as_posix()
+
+
+def discover(paths: list[Path], root: Path, exclude: tuple[str, ...], respect_gitignore: bool = True) -> Discovered:
+    found = Discovered()
+    excluded = pathspec.GitIgnoreSpec.from_lines(exclude)
+    seen: set[str] = set()
+
+    def add(absolute: Path) -> None:
+        rel = relative(absolute, root)
+        if rel not in seen:
+            seen.add(rel)
+            found.files.append((str(absolute), rel))
+
+    for argument in paths:
+        absolute = Path(os.path.abspath(argument))
+        if absolute.is_symlink() and not absolute.exists():
+            found.problems.append((relative(absolute, root), "is a broken or looping symlink"))
+            continue
+        if not absolute.exists():
+            found.missing.append(str(argument))
+            continue
+        if absolute.is_file():
+            add(absolute)
+            continue
+        if absolute.is_dir():
+            _walk(absolute, root, excluded, respect_gitignore, add, found)
+        else:
+            found.problems.append((relative(absolute, root), "is not a regular file or directory"))
+    found.files.sort(key=lambda item: item[1])
+    found.problems.sort()
+    return found
+
+
+def _walk(top: Path, root: Path, excluded, respect_gitignore: bool, add, found: Discovered) -> None:
+    ignores: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+    if respect_gitignore:
+        # .gitignore files between the root and `top` apply too
+        for directory in reversed([top, *top.parents]):
+            if directory == root or root in directory.parents:
+                _load_gitignore(directory, root, ignores)
+
+    def onerror(error: OSError) -> None:
+        found.problems.append((relative(Path(error.filename), root), f"cannot be read ({error.strerror})"))
+
+    for dirpath, dirnames, filenames in os.walk(top, onerror=onerror, followlinks=False):
+        directory = Path(dirpath)
+        rel_dir = relative(directory, root)
+        if respect_gitignore and directory != top:
+            _load_gitignore(directory, root, ignores)
+        kept = []
+        for name in sorted(dirnames):
+            rel = f"{rel_dir}/{name}" if rel_dir != "." else name
+            if excluded.match_file(rel + "/") or _ignored(rel + "/", ignores):
+                continue
+            if (directory / name).is_symlink():
+                continue
+            kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            if not name.endswith(SUFFIXES):
+                continue
+            rel = f"{rel_dir}/{name}" if rel_dir != "." else name
+            if excluded.match_file(rel) or _ignored(rel, ignores):
+                continue
+            add(directory / name)
+
+
+def _load_gitignore(directory: Path, root: Path, ignores: list) -> None:
+    gitignore = directory / ".gitignore"
+    if not gitignore.is_file():
+        return
+    try:
+        lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return
+    prefix = relative(directory, root)
+    ignores.append(("" if prefix == "." else prefix + "/", pathspec.GitIgnoreSpec.from_lines(lines)))
+
+
+def _ignored(rel: str, ignores: list) -> bool:
+    for prefix, spec in ignores:
+        if prefix and not rel.startswith(prefix):
+            continue
+        if spec.match_file(rel[len(prefix):]):
+            return True
+    return False
+
+
+def module_name(rel: str) -> tuple[str, bool]:
+    """The dotted module a root-relative file would be imported as, and whether it is a package."""
+    stem = rel.rsplit(".", 1)[0]
+    parts = stem.split("/")
+    if parts and parts[0] == "src" and len(parts) > 1:
+        parts = parts[1:]
+    is_package = parts[-1] == "__init__"
+    if is_package:
+        parts = parts[:-1]
+    return ".".join(parts), is_package

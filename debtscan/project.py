@@ -1,0 +1,102 @@
+"""The whole repository as project rules see it: every file's facts plus the indexes over them.
+
+Module names are resolved the way Python would find them from the scanned root (with a `src/`
+layout and script-relative imports as fallbacks), so a call `seed_everything(...)` in
+`train.py` leads to the function defined in `vision/seed.py`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Iterable
+
+from debtscan.model import MODULE_SCOPE, FileFacts
+
+
+class Project:
+    def __init__(self, facts: Iterable[FileFacts], catalog: dict[str, Any], options: dict[str, Any] | None = None) -> None:
+        self.files: dict[str, FileFacts] = {item.path: item for item in sorted(facts, key=lambda f: f.path)}
+        self.catalog = catalog
+        self.options = options or {}
+        self.modules: dict[str, FileFacts] = {}
+        for item in self.files.values():
+            if item.module and item.module not in self.modules:
+                self.modules[item.module] = item
+        self.memo: dict[str, Any] = {}
+
+    # -- modules -----------------------------------------------------------------------
+    def find_module(self, name: str, importer: str = "") -> FileFacts | None:
+        """The project module `name` as imported from module `importer`, if it is ours."""
+        if name in self.modules:
+            return self.modules[name]
+        package = importer.split(".")[:-1]
+        while package:
+            candidate = ".".join(package + [name])
+            if candidate in self.modules:
+                return self.modules[candidate]
+            package.pop()
+        return None
+
+    def split_qualified(self, qualified: str, importer: str = "") -> tuple[FileFacts, str] | None:
+        """Split `pkg.mod.Class.method` into (facts of pkg.mod, "Class.method")."""
+        parts = qualified.replace("()", "").split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            found = self.find_module(".".join(parts[:cut]), importer)
+            if found is not None:
+                return found, ".".join(parts[cut:])
+        return None
+
+    def resolve_function(self, qualified: str, importer: str = "") -> tuple[str, str] | None:
+        """(path, scope name) of the project function a call refers to, if any."""
+        if not qualified:
+            return None
+        split = self.split_qualified(qualified, importer)
+        if split is None:
+            return None
+        facts, rest = split
+        if rest in facts.scopes:
+            return facts.path, rest
+        if f"{rest}.__init__" in facts.scopes:
+            return facts.path, f"{rest}.__init__"
+        return None
+
+    def import_edges(self) -> dict[str, set[str]]:
+        """path -> paths of the project modules it imports."""
+        if "import_edges" not in self.memo:
+            edges: dict[str, set[str]] = defaultdict(set)
+            for item in self.files.values():
+                for name in item.imported_modules:
+                    target = self.find_module(name, item.module)
+                    if target is not None and target.path != item.path:
+                        edges[item.path].add(target.path)
+            self.memo["import_edges"] = edges
+        return self.memo["import_edges"]
+
+    def reachable_from(self, sources: Iterable[str]) -> set[str]:
+        """Paths of modules imported, directly or transitively, by any of `sources`."""
+        edges = self.import_edges()
+        seen: set[str] = set()
+        stack = [edge for source in sources for edge in edges.get(source, ())]
+        while stack:
+            path = stack.pop()
+            if path in seen:
+                continue
+            seen.add(path)
+            stack.extend(edges.get(path, ()))
+        return seen
+
+    def call_edges(self) -> list[tuple[str, str, int, str, str]]:
+        """(caller path, caller scope, order, callee path, callee scope) for project calls."""
+        if "call_edges" not in self.memo:
+            edges = []
+            for item in self.files.values():
+                for scope in item.scopes.values():
+                    for order, callee, _text in scope.calls:
+                        target = self.resolve_function(callee, item.module)
+                        if target is not None:
+                            edges.append((item.path, scope.name, order, target[0], target[1]))
+            self.memo["call_edges"] = edges
+        return self.memo["call_edges"]
+
+
+__all__ = ["Project", "MODULE_SCOPE"]

@@ -1,0 +1,96 @@
+"""The terminal report: findings grouped by file with the code they point at, then a summary.
+
+Built from rich `Text` objects, never from markup strings, so `[bold]` or `\\x1b[2J` in a
+scanned file is shown as the characters it is, not interpreted.
+"""
+
+from __future__ import annotations
+
+import io
+from itertools import groupby
+
+from rich.console import Console
+from rich.text import Text
+
+from debtscan.report.escape import visible
+from debtscan.report.summary import summarise
+
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def where(location) -> str:
+    if location.cell is not None:
+        return f"cell {location.cell}:{location.line}:{location.column + 1}"
+    return f"{location.line}:{location.column + 1}"
+
+
+def render_text(result, settings, *, color: bool = False, width: int | None = None) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=color, no_color=not color, color_system="standard" if color else None,
+                      width=width or 100, highlight=False, emoji=False, markup=False, soft_wrap=True)
+    prefix = "" if result.root in (".", "") else result.root.rstrip("/") + "/"
+    for path, group in groupby(result.findings, key=lambda finding: finding.path):
+        console.print(Text(visible(prefix + path), style="bold underline"))
+        for finding in group:
+            line = Text("  ")
+            line.append(f"{where(finding.location):<10}", style="dim")
+            line.append(f" {finding.rule} ", style="bold")
+            line.append(f"{finding.severity.label:<7}", style=SEVERITY_STYLE[finding.severity.label])
+            line.append(" ")
+            line.append(visible(finding.message))
+            line.append(f"  [{finding.confidence.label} confidence]", style="dim")
+            console.print(line)
+            if finding.snippet.strip():
+                code = Text("             │ ", style="dim")
+                code.append(visible(finding.snippet.strip()[:160]))
+                console.print(code)
+            if finding.fix:
+                fix = Text("             └ fix: ", style="dim")
+                fix.append(visible(finding.fix), style="green")
+                console.print(fix)
+            for related in finding.related:
+                extra = Text("             also: ", style="dim")
+                extra.append(visible(f"{prefix}{related.path}:{where(related)}"))
+                console.print(extra)
+        console.print()
+    for error in result.errors:
+        console.print(Text(f"error: {visible(error['path'])}: {visible(error['message'])}", style="bold red"))
+    console.print(_summary(result, settings))
+    return buffer.getvalue()
+
+
+def _summary(result, settings) -> Text:
+    summary = summarise(result, settings)
+    text = Text()
+    count = summary["findings"]
+    files = summary["files"]
+    if count == 0:
+        text.append(f"No debt found in {files} file{'s' if files != 1 else ''}.", style="bold green")
+    else:
+        text.append(f"Found {count} finding{'s' if count != 1 else ''} in {summary['files_with_findings']} of "
+                    f"{files} file{'s' if files != 1 else ''}", style="bold")
+        severities = ", ".join(f"{n} {level}" for level, n in summary["by_severity"].items() if n)
+        text.append(f" ({severities}).")
+        for family, n in summary["by_family"].items():
+            rules = ", ".join(f"{rule} ×{k}" for rule, k in summary["by_rule"].items()
+                              if any(f.rule == rule and f.family == family for f in result.findings))
+            text.append(f"\n  {family:<18}{n:>4}   {rules}")
+    hidden = []
+    if summary["fixme"]:
+        hidden.append(f"{summary['fixme']} acknowledged (fixme)")
+    if summary["ignored"]:
+        hidden.append(f"{summary['ignored']} ignored inline")
+    if summary["below_confidence"]:
+        hidden.append(f"{summary['below_confidence']} below {settings.min_confidence.label} confidence "
+                      f"(--min-confidence low shows them)")
+    if summary["baseline"]:
+        hidden.append(f"{summary['baseline']} accepted by the baseline")
+    if summary["fixed_since_baseline"]:
+        hidden.append(f"{summary['fixed_since_baseline']} baseline entries paid off")
+    if hidden:
+        text.append("\nNot shown: " + "; ".join(hidden) + ".", style="dim")
+    failing = summary["gate"]["failing"]
+    if count:
+        text.append(f"\n{failing} finding{'s' if failing != 1 else ''} at or above --fail-on "
+                    f"{settings.fail_on.label}.", style="bold red" if failing else "dim")
+    return text

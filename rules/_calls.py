@@ -1,0 +1,103 @@
+"""Small helpers for reading call arguments and literals out of libcst nodes."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import libcst as cst
+
+UNKNOWN = object()
+
+
+def keyword(call: cst.Call, name: str) -> cst.Arg | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
+
+
+def positional(call: cst.Call) -> list[cst.Arg]:
+    out = []
+    for arg in call.args:
+        if arg.keyword is not None or arg.star:
+            break
+        out.append(arg)
+    return out
+
+
+def has_star(call: cst.Call) -> bool:
+    """`f(*args)` or `f(**kwargs)`: any argument may be hiding in there."""
+    return any(arg.star for arg in call.args)
+
+
+def argument(call: cst.Call, position: int | None, name: str | None) -> cst.Arg | None:
+    if name is not None:
+        found = keyword(call, name)
+        if found is not None:
+            return found
+    if position is not None and position >= 0:
+        args = positional(call)
+        if position < len(args):
+            return args[position]
+    return None
+
+
+def literal(node: cst.BaseExpression) -> Any:
+    """The Python value of a simple literal, or UNKNOWN."""
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[node.value]
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else UNKNOWN
+    if isinstance(node, cst.Integer):
+        return node.evaluated_value
+    if isinstance(node, cst.Float):
+        return node.evaluated_value
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        inner = literal(node.expression)
+        return -inner if isinstance(inner, (int, float)) and not isinstance(inner, bool) else UNKNOWN
+    return UNKNOWN
+
+
+def is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def conditions_hold(call: cst.Call, when: dict, defaults: dict, positions: dict | None = None) -> bool | None:
+    """Whether keyword conditions like {shuffle: [true]} hold: True, False, or None (unknown)."""
+    unknown = False
+    for name, allowed in when.items():
+        arg = argument(call, (positions or {}).get(name), name)
+        if arg is None:
+            value = defaults.get(name)
+            value = None if value == "None" else value
+        else:
+            value = literal(arg.value)
+        if value is UNKNOWN:
+            unknown = True
+            continue
+        if value not in allowed:
+            return False
+    return None if unknown else True
+
+
+def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every node below `node` (for small expressions only: seeds, arguments)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))
+
+
+def call_text(call: cst.Call) -> str:
+    """How a call reads in the source, for messages: `np.random.rand`, `.shuffle`."""
+    func = call.func
+    parts = []
+    while isinstance(func, cst.Attribute):
+        parts.append(func.attr.value)
+        func = func.value
+    if isinstance(func, cst.Name):
+        parts.append(func.value)
+        return ".".join(reversed(parts))
+    return "." + ".".join(reversed(parts)) if parts else "call"

@@ -1,0 +1,504 @@
+"""Randomness (DS1xx): randomness drawn with no seed in force, so runs cannot be repeated.
+
+Sculley et al. list irreproducible runs among the costs of ML systems: a model that cannot be
+retrained to the same result cannot be debugged, compared or audited. The collector records,
+per file, where streams are seeded and where they are drawn from; the project rules then ask,
+per draw, whether a seed is in force on some path that reaches it (see `rules/seeding.py`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import libcst as cst
+
+from debtscan.catalog import index_by_name
+from debtscan.engine import make_finding
+from debtscan.model import Confidence, Finding
+from debtscan.rule import Collector, FileRule, ProjectRule
+from ._calls import argument, call_text, conditions_hold, has_star, is_none, keyword, positional, walk
+from .seeding import SeedAnalysis
+
+FAMILY = "randomness"
+TRIGGERS = (b"random", b"seed", b"shuffle", b"sample", b"torch", b"sklearn", b"DataLoader", b"Sampler", b"tensorflow", b"rng", b"jax")
+
+
+class RandomnessIndex:
+    """The randomness catalog, indexed by qualified name once per process."""
+
+    _cache: dict[int, "RandomnessIndex"] = {}
+
+    def __init__(self, catalog: dict[str, Any]) -> None:
+        self.streams = catalog.get("streams", {})
+        self.seed_setters = index_by_name(catalog.get("seed_setters", []))
+        self.draws = index_by_name(catalog.get("draws", []))
+        self.generators = index_by_name(catalog.get("generators", []))
+        self.random_state = index_by_name(catalog.get("random_state", []))
+        self.shufflers = index_by_name(catalog.get("shufflers", []))
+        self.deterministic = index_by_name(catalog.get("deterministic_by_default", []))
+        self.method_shufflers = {entry["method"]: entry for entry in catalog.get("method_shufflers", [])}
+        self.method_random_state = {entry["method"]: entry for entry in catalog.get("method_random_state", [])}
+        self.method_draws = {method: entry for entry in catalog.get("method_draws", []) for method in entry.get("methods", [])}
+        self.entropy = set(catalog.get("entropy", {}).get("names", []))
+        self.not_targets = tuple(catalog.get("receivers", {}).get("not_targets", []))
+        self.generator_instances = tuple(f"{name}()" for name in self.generators)
+
+    @classmethod
+    def of(cls, catalog: dict[str, Any]) -> "RandomnessIndex":
+        key = id(catalog)
+        if key not in cls._cache:
+            cls._cache[key] = cls(catalog)
+        return cls._cache[key]
+
+    def label(self, stream: str) -> str:
+        return self.streams.get(stream, {}).get("label", stream)
+
+    def fix_for(self, stream: str) -> str:
+        info = self.streams.get(stream, {})
+        seed_with = info.get("seed_with", "a seed")
+        instead = info.get("instead", "")
+        return f"Seed it once at the program's entry point with {seed_with}, {instead}.".replace(", .", ".")
+
+
+def _imports(ctx, library: str) -> bool:
+    return any(target == library or target.startswith(library + ".") for target in ctx.scopes.stack[0][1].values() if target)
+
+
+def _receiver_kind(ctx, index: RandomnessIndex, call: cst.Call, prefixes: Iterable[str]) -> str | None:
+    """"high" when the receiver is known to be the library's object, "medium" when unknown,
+    None when it is known to be something else (Python's `random`, a NumPy generator)."""
+    if not isinstance(call.func, cst.Attribute):
+        return None
+    receiver = ctx.qualify(call.func.value)
+    if receiver is None:
+        return "medium"
+    if any(receiver.startswith(prefix) for prefix in prefixes):
+        return "high"
+    root = receiver.split(".")[0]
+    if root in index.not_targets or receiver.startswith(index.generator_instances):
+        return None
+    if receiver.startswith("builtins."):
+        return None
+    return "medium"
+
+
+class RandomnessCollector(Collector):
+    """Seeds and candidate draws of one file, for the project-wide seed analysis."""
+
+    key = FAMILY
+    triggers = TRIGGERS
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.index = RandomnessIndex.of(ctx.catalog)
+        self.seeds: list[tuple[str, int, list[str]]] = []
+        self.candidates: list[dict[str, Any]] = []
+
+    def _candidate(self, node: cst.Call, kind: str, stream: str, text: str, confidence: str = "high", **extra) -> None:
+        self.candidates.append({"kind": kind, "scope": self.ctx.scope, "order": self.ctx.order, "stream": stream,
+                                "text": text, "confidence": confidence, "symbol": self.ctx.symbol,
+                                "span": self.ctx.span(node), **extra})
+
+    def visit_Call(self, node: cst.Call) -> None:
+        index = self.index
+        name = self.ctx.qualify(node.func)
+        if name:
+            setter = index.seed_setters.get(name)
+            if setter is not None:
+                self.seeds.append((self.ctx.scope, self.ctx.order, list(setter.get("streams", []))))
+                return
+            draw = index.draws.get(name)
+            if draw is not None:
+                if draw.get("seed_keyword") and keyword(node, draw["seed_keyword"]) is not None:
+                    return
+                if draw.get("generator_keyword") and keyword(node, draw["generator_keyword"]) is not None:
+                    return
+                self._candidate(node, "draw", draw["stream"], call_text(node))
+                return
+            entry = index.random_state.get(name)
+            if entry is not None:
+                self._random_state(node, entry, name)
+                return
+            entry = index.shufflers.get(name)
+            if entry is not None:
+                self._shuffler(node, entry)
+                return
+        if isinstance(node.func, cst.Attribute):
+            self._method(node, node.func.attr.value)
+
+    def _random_state(self, node: cst.Call, entry: dict, name: str) -> None:
+        if has_star(node):
+            return
+        position = entry.get("positions", {}).get(name)
+        arg = argument(node, position, entry.get("param", "random_state"))
+        if arg is not None and not is_none(arg.value):
+            return
+        holds = conditions_hold(node, entry.get("when", {}), entry.get("defaults", {}))
+        if holds is False:
+            return
+        confidence = entry.get("confidence", "high") if holds else "low"
+        self._candidate(node, "random_state", entry.get("stream", "numpy"), call_text(node), confidence,
+                        param=entry.get("param", "random_state"))
+
+    def _shuffler(self, node: cst.Call, entry: dict) -> None:
+        if has_star(node) or any(keyword(node, word) is not None for word in entry.get("unless_keywords", [])):
+            return
+        positions = {"shuffle": 2} if "shuffle" in entry.get("when", {}) else None
+        holds = conditions_hold(node, entry.get("when", {}), entry.get("defaults", {}), positions)
+        if holds is False:
+            return
+        self._candidate(node, "shuffle", entry["stream"], call_text(node), "medium" if holds else "low")
+
+    def _method(self, node: cst.Call, method: str) -> None:
+        index = self.index
+        entry = index.method_shufflers.get(method)
+        if entry is not None and _imports(self.ctx, entry["requires_import"]):
+            if keyword(node, entry.get("seed_keyword", "seed")) is not None or len(positional(node)) >= 2 or has_star(node):
+                return
+            kind = _receiver_kind(self.ctx, index, node, entry.get("receiver_prefixes", ()))
+            if kind is not None:
+                self._candidate(node, "shuffle", entry["stream"], call_text(node), kind)
+            return
+        entry = index.method_random_state.get(method)
+        if entry is not None and _imports(self.ctx, entry["requires_import"]):
+            if has_star(node) or len(positional(node)) >= 5:  # DataFrame.sample(n, frac, replace, weights, random_state)
+                return
+            arg = keyword(node, entry.get("param", "random_state"))
+            if arg is not None and not is_none(arg.value):
+                return
+            kind = _receiver_kind(self.ctx, index, node, entry.get("receiver_prefixes", ()))
+            if kind is not None:
+                self._candidate(node, "random_state", entry["stream"], call_text(node), kind,
+                                param=entry.get("param", "random_state"))
+            return
+        entry = index.method_draws.get(method)
+        if entry is not None and _imports(self.ctx, entry["requires_import"]):
+            if keyword(node, entry.get("generator_keyword", "generator")) is not None:
+                return
+            kind = _receiver_kind(self.ctx, index, node, ())
+            if kind is not None:
+                self._candidate(node, "draw", entry["stream"], call_text(node), "medium")
+
+    def finish(self) -> None:
+        self.ctx.facts.data[FAMILY] = {"seeds": self.seeds, "candidates": self.candidates}
+
+
+class _SeededStreamRule(ProjectRule):
+    """Shared reporting for draws that need a seed in force on their stream."""
+
+    family = FAMILY
+    collectors = (RandomnessCollector,)
+    kind = ""
+    triggers = TRIGGERS
+
+    def check(self, project) -> Iterable[Finding]:
+        analysis = SeedAnalysis.of(project)
+        index = RandomnessIndex.of(project.catalog)
+        for path, candidate in analysis.unseeded(self.kind):
+            stream = candidate["stream"]
+            message, fix = self.describe(candidate, index.label(stream), index)
+            yield make_finding(type(self), path, candidate["span"], message, fix=fix,
+                               confidence=Confidence.parse(candidate["confidence"]), symbol=candidate["symbol"])
+
+    def describe(self, candidate: dict, label: str, index: RandomnessIndex) -> tuple[str, str]:
+        raise NotImplementedError
+
+
+class UnseededGlobalRandom(_SeededStreamRule):
+    """Randomness drawn from a global random state that nothing seeds.
+
+    ## What it does
+    Finds draws from a global random state — NumPy's legacy `np.random.*` functions, Python's
+    `random` module, PyTorch's `torch.rand*`/`randperm`/`nn.init`, TensorFlow's `tf.random.*`
+    ops — where no seed for that state is in force: none earlier in the function, none at
+    module level, none in a caller, and none in an entry-point module that imports this one.
+
+    ## Why is this bad?
+    Every run draws different numbers, so results cannot be reproduced, compared or debugged
+    (Sculley et al., 2015). Seeding one library does not seed another: `np.random.seed`
+    leaves `random` and `torch` unseeded.
+
+    ## Example
+    ```python
+    import numpy as np
+
+    noise = np.random.normal(0, 0.1, size=100)
+    ```
+
+    ## Use instead
+    ```python
+    import numpy as np
+
+    rng = np.random.default_rng(42)
+    noise = rng.normal(0, 0.1, size=100)
+    ```
+    """
+
+    code = "DS101"
+    name = "unseeded-global-random"
+    summary = "Randomness drawn from a global random state that no seed covers"
+    fix = "Seed the random state once at the program's entry point, or draw from a seeded generator."
+    kind = "draw"
+    VALID = (
+        "import numpy as np\nnp.random.seed(0)\nx = np.random.rand(3)\n",
+        "import random\n\ndef f(random):\n    return random.choice([1, 2])\n",
+        "import torch\n\ndef main():\n    torch.manual_seed(1)\n    return torch.randn(2)\n",
+    )
+    INVALID = (
+        "import numpy as np\nx = np.random.rand(3)\n",
+        "import numpy as np\nimport random\nnp.random.seed(0)\nrandom.shuffle([1, 2, 3])\n",
+    )
+
+    def describe(self, candidate, label, index):
+        text = candidate["text"]
+        return (f"`{text}(...)` draws from {label}, and no seed for it is in force here, so every run differs.",
+                index.fix_for(candidate["stream"]))
+
+
+class MissingRandomState(_SeededStreamRule):
+    """An estimator, splitter or sampler whose `random_state` is left unset.
+
+    ## What it does
+    Finds scikit-learn estimators, splitters and functions (and pandas `.sample`) whose
+    `random_state` parameter matters for the arguments given and is left unset, while
+    NumPy's global random state is not seeded either. Cases where the parameter has no effect
+    (`KFold` without `shuffle=True`, `LogisticRegression` with its default solver, `SVC`
+    without `probability=True`) are not reported.
+
+    ## Why is this bad?
+    With `random_state=None` the estimator draws from NumPy's global state: splits, bootstrap
+    samples and initialisations change from run to run, and so do the model and its metrics.
+
+    ## Example
+    ```python
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import train_test_split
+
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2)
+    model = RandomForestClassifier(n_estimators=200)
+    ```
+
+    ## Use instead
+    ```python
+    SEED = 42
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=SEED)
+    model = RandomForestClassifier(n_estimators=200, random_state=SEED)
+    ```
+    """
+
+    code = "DS103"
+    name = "missing-random-state"
+    summary = "random_state left unset where it changes the result"
+    fix = "Pass random_state=SEED (one seed from config, shared by every call)."
+    kind = "random_state"
+    VALID = (
+        "from sklearn.model_selection import KFold\ncv = KFold(n_splits=5)\n",
+        "from sklearn.ensemble import RandomForestClassifier\nm = RandomForestClassifier(random_state=0)\n",
+        "from sklearn.linear_model import LogisticRegression\nm = LogisticRegression(C=0.5)\n",
+    )
+    INVALID = (
+        "from sklearn.model_selection import train_test_split\na, b = train_test_split([1, 2, 3, 4])\n",
+        "import pandas as pd\ndf = pd.read_csv('x.csv').sample(frac=1)\n",
+    )
+
+    def describe(self, candidate, label, index):
+        param = candidate.get("param", "random_state")
+        text = candidate["text"]
+        return (f"`{text}(...)` is called without `{param}`, so it draws from {label} and changes every run.",
+                f"Pass {param}=SEED, with one seed taken from config.")
+
+
+class UnseededShuffle(_SeededStreamRule):
+    """A data loader or dataset shuffled with an unseeded global generator.
+
+    ## What it does
+    Finds `torch.utils.data.DataLoader(..., shuffle=True)` and random samplers without a
+    `generator=`, and `tf.data` datasets' `.shuffle(buffer)` without `seed=`, where the
+    framework's global seed is not set either.
+
+    ## Why is this bad?
+    The order of training batches changes every run; with it the model, its metrics and any
+    bug that depends on a particular batch.
+
+    ## Example
+    ```python
+    from torch.utils.data import DataLoader
+
+    loader = DataLoader(train_set, batch_size=32, shuffle=True)
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+
+    generator = torch.Generator().manual_seed(42)
+    loader = DataLoader(train_set, batch_size=32, shuffle=True, generator=generator)
+    ```
+    """
+
+    code = "DS104"
+    name = "unseeded-shuffle"
+    confidence = Confidence.MEDIUM
+    summary = "Data shuffled by a loader or dataset with no seed in force"
+    fix = "Pass a seeded generator (or seed=) to the loader, or seed the framework at the entry point."
+    kind = "shuffle"
+    VALID = (
+        "import torch\nfrom torch.utils.data import DataLoader\ntorch.manual_seed(0)\nloader = DataLoader([1, 2], shuffle=True)\n",
+        "from torch.utils.data import DataLoader\nloader = DataLoader([1, 2], batch_size=2)\n",
+    )
+    INVALID = (
+        "from torch.utils.data import DataLoader\nloader = DataLoader([1, 2], shuffle=True)\n",
+        "import tensorflow as tf\nds = tf.data.Dataset.range(10).shuffle(10)\n",
+    )
+
+    def describe(self, candidate, label, index):
+        text = candidate["text"]
+        fix = ("Pass generator=torch.Generator().manual_seed(SEED), or call torch.manual_seed(SEED) at the entry point."
+               if candidate["stream"] == "torch" else index.fix_for(candidate["stream"]))
+        return f"`{text}(...)` shuffles with {label}, and no seed for it is in force here, so batch order differs every run.", fix
+
+
+class UnseededGenerator(FileRule):
+    """A random generator created without a seed.
+
+    ## What it does
+    Finds new, independent generators created without a seed: `np.random.default_rng()`,
+    `np.random.RandomState()`, NumPy bit generators and `SeedSequence()`, `random.Random()`.
+
+    ## Why is this bad?
+    An unseeded generator starts from operating-system entropy, and global seeds such as
+    `np.random.seed` do not reach it: every run differs even in a carefully seeded program.
+
+    ## Example
+    ```python
+    import numpy as np
+
+    rng = np.random.default_rng()
+    ```
+
+    ## Use instead
+    ```python
+    import numpy as np
+
+    rng = np.random.default_rng(config.seed)
+    ```
+    """
+
+    code = "DS102"
+    name = "unseeded-generator"
+    family = FAMILY
+    summary = "A random generator constructed without a seed"
+    fix = "Pass a seed (from config) to the generator's constructor."
+    triggers = TRIGGERS
+    VALID = (
+        "import numpy as np\nrng = np.random.default_rng(42)\nrng.normal()\n",
+        "import random\nsecure = random.SystemRandom()\n",
+    )
+    INVALID = (
+        "import numpy as np\nrng = np.random.default_rng()\n",
+        "import random\nr = random.Random(None)\n",
+    )
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.index = RandomnessIndex.of(ctx.catalog)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        name = self.ctx.qualify(node.func)
+        entry = self.index.generators.get(name) if name else None
+        if entry is None or entry.get("never_report") or entry.get("always_seeded") or has_star(node):
+            return
+        position, word = entry.get("seed_arg", [0, "seed"])
+        arg = argument(node, position, word)
+        if arg is not None and not is_none(arg.value):
+            return
+        self.report(node, f"`{call_text(node)}()` creates a generator without a seed, so it starts from OS entropy "
+                          f"and every run differs.",
+                    fix=f"Pass a seed from config: `{call_text(node)}(SEED)`.")
+
+
+class SeedFromEntropy(FileRule):
+    """A seed taken from the clock or from OS entropy.
+
+    ## What it does
+    Finds seed setters, generator constructors, JAX keys and `random_state=` arguments whose
+    seed is computed from `time.time()`, `datetime.now()`, `os.urandom()`, `uuid4()` or another
+    random draw, directly or through a variable assigned from one.
+
+    ## Why is this bad?
+    It looks seeded, but the seed changes every run, so nothing can be reproduced — and the
+    seed is rarely logged, so the one good run cannot be recovered either.
+
+    ## Example
+    ```python
+    import time
+    import numpy as np
+
+    np.random.seed(int(time.time()))
+    ```
+
+    ## Use instead
+    ```python
+    np.random.seed(config.seed)  # and log the seed with the run
+    ```
+    """
+
+    code = "DS105"
+    name = "seed-from-entropy"
+    family = FAMILY
+    summary = "A seed computed from the clock or OS entropy"
+    fix = "Take the seed from config or the command line, and log it with the run."
+    triggers = (b"seed", b"random_state", b"PRNGKey", b"rng", b"Random", b"key(")
+    VALID = (
+        "import numpy as np\nnp.random.seed(1234)\n",
+        "import random, sys\nrandom.seed(int(sys.argv[1]))\n",
+    )
+    INVALID = (
+        "import time\nimport numpy as np\nnp.random.seed(int(time.time()))\n",
+        "import time, random\nseed = int(time.time())\nrandom.seed(seed)\n",
+    )
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.index = RandomnessIndex.of(ctx.catalog)
+        self.tainted: set[tuple[str, str]] = set()
+
+    def _entropy_source(self, expression: cst.BaseExpression) -> str | None:
+        for node in walk(expression):
+            if isinstance(node, cst.Call):
+                name = self.ctx.qualify(node.func)
+                if name in self.index.entropy:
+                    return call_text(node)
+            elif isinstance(node, cst.Name):
+                if (self.ctx.scope, node.value) in self.tainted or ("<module>", node.value) in self.tainted:
+                    return node.value
+        return None
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        source = self._entropy_source(node.value)
+        if source is None:
+            return
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                self.tainted.add((self.ctx.scope, target.target.value))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        name = self.ctx.qualify(node.func)
+        if not name:
+            return
+        entry = self.index.seed_setters.get(name) or self.index.generators.get(name)
+        arg = None
+        if entry is not None and not entry.get("never_report") and "seed_arg" in entry:
+            position, word = entry["seed_arg"]
+            arg = argument(node, position, word)
+        elif name in self.index.random_state:
+            arg = keyword(node, "random_state")
+        if arg is None:
+            return
+        source = self._entropy_source(arg.value)
+        if source is not None:
+            self.report(node, f"The seed passed to `{call_text(node)}` comes from `{source}`, so it changes every run "
+                              f"and the run cannot be reproduced.")
+
+
+RULES = (UnseededGlobalRandom, UnseededGenerator, MissingRandomState, UnseededShuffle, SeedFromEntropy)

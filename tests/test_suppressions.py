@@ -1,0 +1,94 @@
+"""Inline suppressions: ignore vs fixme, placement, file-level, noqa, unused and malformed ones."""
+
+from __future__ import annotations
+
+from helpers import found, scan_project
+
+
+def test_ignore_on_the_line_removes_only_that_finding(tmp_path):
+    result = scan_project(tmp_path, {"m.py": (
+        "import numpy as np\n"
+        "a = np.random.rand(3)  # debtscan: ignore[DS101] noise is the point here\n"
+        "b = np.random.rand(3)\n")})
+    assert found(result) == [("m.py", 3, "DS101")]
+    assert result.counts["ignored"] == 1
+
+
+def test_directive_on_the_line_above_covers_the_next_statement(tmp_path):
+    result = scan_project(tmp_path, {"m.py": (
+        "from sklearn.ensemble import RandomForestClassifier\n"
+        "# debtscan: fixme[DS103] seed plumbing tracked in ML-42\n"
+        "model = RandomForestClassifier(\n"
+        "    n_estimators=10,\n"
+        ")\n")})
+    assert found(result) == []
+    assert [f.rule for f in result.fixme] == ["DS103"]
+    assert result.counts["fixme"] == 1
+
+
+def test_directive_at_the_end_of_a_multiline_call(tmp_path):
+    result = scan_project(tmp_path, {"m.py": (
+        "from sklearn.ensemble import RandomForestClassifier\n"
+        "model = RandomForestClassifier(\n"
+        "    n_estimators=10,\n"
+        ")  # debtscan: ignore[DS103]\n")})
+    assert found(result) == []
+
+
+def test_prefix_and_noqa_codes(tmp_path):
+    result = scan_project(tmp_path, {"m.py": (
+        "import numpy as np\n"
+        "a = np.random.rand(3)  # debtscan: ignore[DS1]\n"
+        "b = np.random.rand(3)  # noqa: E501, DS101\n"
+        "c = np.random.rand(3)  # noqa: E501\n")})
+    assert found(result) == [("m.py", 4, "DS101")]
+
+
+def test_ignore_file(tmp_path):
+    result = scan_project(tmp_path, {"m.py": (
+        "# debtscan: ignore-file[DS2] this module documents example locations\n"
+        "import numpy as np\n"
+        "A = '/data/train.csv'\n"
+        "B = 's3://bucket/key'\n"
+        "c = np.random.rand(3)\n")})
+    assert found(result) == [("m.py", 5, "DS101")]
+
+
+def test_unused_suppression_is_reported(tmp_path):
+    result = scan_project(tmp_path, {"m.py": "x = 1  # debtscan: ignore[DS101] stale\n"})
+    assert found(result) == [("m.py", 1, "DS003")]
+
+
+def test_unused_check_skips_rules_that_are_not_running(tmp_path):
+    result = scan_project(tmp_path, {"m.py": "x = 1  # debtscan: ignore[DS101] stale\n"}, select=("DS2", "DS0"))
+    assert found(result) == []
+
+
+def test_malformed_suppressions_are_reported(tmp_path):
+    result = scan_project(tmp_path, {"m.py": (
+        "import numpy as np\n"
+        "a = np.random.rand(3)  # debtscan: ignore\n"
+        "b = np.random.rand(3)  # debtscan: ignore[DS999]\n"
+        "c = np.random.rand(3)  # debtscan: skip[DS101]\n")})
+    assert sorted(found(result)) == [("m.py", 2, "DS004"), ("m.py", 2, "DS101"), ("m.py", 3, "DS004"),
+                                     ("m.py", 3, "DS101"), ("m.py", 4, "DS004"), ("m.py", 4, "DS101")]
+
+
+def test_directive_text_inside_a_string_is_not_a_directive(tmp_path):
+    result = scan_project(tmp_path, {"m.py": (
+        "import numpy as np\n"
+        "doc = '# debtscan: ignore[DS101]'; a = np.random.rand(3)\n")})
+    assert found(result) == [("m.py", 2, "DS101")]
+
+
+def test_suppressing_a_line_removes_exactly_that_finding(tmp_path):
+    source = (
+        "import numpy as np\n"
+        "import random\n"
+        "a = np.random.rand(3); b = random.random()\n"
+        "c = np.random.rand(3)\n")
+    before = scan_project(tmp_path / "a", {"m.py": source})
+    after = scan_project(tmp_path / "b", {"m.py": source.replace("c = np.random.rand(3)\n",
+                                                                  "c = np.random.rand(3)  # debtscan: ignore[DS101]\n")})
+    assert set(found(before)) - set(found(after)) == {("m.py", 4, "DS101")}
+    assert len(found(after)) == len(found(before)) - 1
