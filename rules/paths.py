@@ -54,6 +54,7 @@ class PathIndex:
         self.non_path_calls = index_by_name(catalog.get("non_path_calls", []))
         self.non_path_methods = {m for entry in catalog.get("non_path_calls", []) for m in entry.get("methods", [])}
         self.text_keywords = {k for entry in catalog.get("non_path_calls", []) for k in entry.get("text_keywords", [])}
+        self.cli_methods = {m for entry in catalog.get("non_path_calls", []) for m in entry.get("cli_option_methods", [])}
 
     @classmethod
     def of(cls, catalog: dict[str, Any]) -> "PathIndex":
@@ -72,7 +73,9 @@ class PathIndex:
             base = scheme.group(1).lower()
             full = (base + scheme.group(2)).lower()
             if base in ("sqlite", "duckdb") or full.startswith(("sqlite", "duckdb")):
-                return PathKind("DS205", "database", True)
+                # sqlite:///relative.db is a project-local file; sqlite:////abs/x.db is one machine's
+                rest = text[scheme.end():]
+                return PathKind("DS205", "database", True) if rest.startswith("//") else None
             if base in self.connection or full in self.connection:
                 return PathKind("DS205", "database", True)
             if base in self.cloud:
@@ -193,6 +196,8 @@ class PathScanner(FileRule):
         method = node.func.attr.value if isinstance(node.func, cst.Attribute) else None
         if name and name in self.index.non_path_calls or method in self.index.non_path_methods:
             kind = "nonpath"
+        elif method in self.index.cli_methods or (isinstance(node.func, cst.Name) and node.func.value in self.index.cli_methods):
+            kind = "cli"
         elif name and name in self.index.path_calls or method in self.index.path_methods:
             kind = "path"
         if name and name.startswith("builtins.") and kind == "other" and name not in ("builtins.open",):
@@ -205,9 +210,11 @@ class PathScanner(FileRule):
                     self.names_used_as_paths.add(used.value)
                 elif isinstance(used, cst.Attribute):
                     self.names_used_as_paths.add(used.attr.value)
-        for arg in node.args:
+        for position, arg in enumerate(node.args):
             if arg.keyword is not None:
                 self.roles[id(arg.value)] = ("keyword", arg.keyword.value)
+            elif kind == "cli" and position == 1:
+                self.roles[id(arg.value)] = ("keyword", "default")  # flags.DEFINE_string(name, default, help)
             else:
                 self.roles[id(arg.value)] = ("argument", "")
 
@@ -215,9 +222,10 @@ class PathScanner(FileRule):
         self.calls.pop()
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
-        # `Path(root) / "x"` and `base + "/v1/predict"` continue an expression: inherit its role
-        if isinstance(node.operator, cst.Add) and id(node) in self.roles:
-            self.roles[id(node.right)] = self.roles[id(node)]
+        # `data_root + "/*.jpg"` and `base_url + "/v1/predict"`: a suffix of something built
+        # elsewhere, not a location on its own
+        if isinstance(node.operator, (cst.Add, cst.Divide)) and _string_value(node.left) is None:
+            self.skip.add(id(node.right))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         target = node.targets[0].target if len(node.targets) == 1 else None
@@ -261,28 +269,34 @@ class PathScanner(FileRule):
     def _consider(self, node: cst.BaseExpression) -> None:
         if self.decorators or self.annotations:
             return
-        if self.calls and self.calls[-1] == "nonpath":
-            return
         text = _string_value(node)
         if text is None:
             return
         kind = self.index.classify(text)
         if kind is None or kind.code not in self.enabled:
             return
+        leaked = kind.code == "DS205" and redact(text)[1] is not None
+        context = self.calls[-1] if self.calls else "other"
+        if context == "nonpath" and not leaked:
+            return  # a regex, a route, a format, an assertion or a lookup default
         role, name = self.roles.get(id(node), ("other", ""))
         if role == "keyword" and name in self.index.text_keywords:
+            return
+        if context == "cli" and role == "keyword" and name == "default" and not leaked:
+            # a command-line default: a starting point users override, weak evidence of debt
+            self.pending.append((node, kind, "low" if kind.code in ("DS201", "DS204") else "medium", None))
             return
         lowered = name.lower()
         if kind.code == "DS201" and role in ("assign", "keyword") and any(word in lowered for word in self.index.route_words):
             if not any(word in lowered for word in self.index.path_words if word not in ("uri",)):
                 return
-        in_path_call = role in ("argument", "keyword") and self.calls and self.calls[-1] == "path"
-        if in_path_call or kind.strong:
-            confidence = "high"
+        in_path_call = role in ("argument", "keyword") and context == "path"
+        if in_path_call or (kind.strong and kind.code != "DS201"):
+            confidence = "high"  # used as a location, or unmistakable by shape (a home, a drive, a URI)
         elif role in ("assign", "keyword") and any(word in lowered for word in self.index.path_words):
             confidence = "medium"
-        elif kind.code == "DS201" and kind.strong:
-            confidence = "medium"
+        elif kind.strong:
+            confidence = "medium"  # starts at a well-known data root, or names a file
         else:
             confidence = "low"
         self.pending.append((node, kind, confidence, name if role == "assign" else None))

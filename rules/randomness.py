@@ -42,6 +42,17 @@ class RandomnessIndex:
         self.entropy = set(catalog.get("entropy", {}).get("names", []))
         self.not_targets = tuple(catalog.get("receivers", {}).get("not_targets", []))
         self.generator_instances = tuple(f"{name}()" for name in self.generators)
+        # longest alias first, so tensorflow.compat.v1.random wins over tensorflow.compat.v1
+        self.aliases = sorted(catalog.get("aliases", {}).items(), key=lambda item: -len(item[0]))
+
+    def canonical(self, name: str | None) -> str | None:
+        """The catalog's name for `name` (tf.compat.v1.random_uniform -> tensorflow.random_uniform)."""
+        if not name:
+            return name
+        for alias, target in self.aliases:
+            if name.startswith(alias + "."):
+                return target + name[len(alias):]
+        return name
 
     @classmethod
     def of(cls, catalog: dict[str, Any]) -> "RandomnessIndex":
@@ -101,7 +112,7 @@ class RandomnessCollector(Collector):
 
     def visit_Call(self, node: cst.Call) -> None:
         index = self.index
-        name = self.ctx.qualify(node.func)
+        name = index.canonical(self.ctx.qualify(node.func))
         if name:
             setter = index.seed_setters.get(name)
             if setter is not None:
@@ -404,7 +415,7 @@ class UnseededGenerator(FileRule):
         self.index = RandomnessIndex.of(ctx.catalog)
 
     def visit_Call(self, node: cst.Call) -> None:
-        name = self.ctx.qualify(node.func)
+        name = self.index.canonical(self.ctx.qualify(node.func))
         entry = self.index.generators.get(name) if name else None
         if entry is None or entry.get("never_report") or entry.get("always_seeded") or has_star(node):
             return
@@ -466,7 +477,7 @@ class SeedFromEntropy(FileRule):
     def _entropy_source(self, expression: cst.BaseExpression) -> str | None:
         for node in walk(expression):
             if isinstance(node, cst.Call):
-                name = self.ctx.qualify(node.func)
+                name = self.index.canonical(self.ctx.qualify(node.func))
                 if name in self.index.entropy:
                     return call_text(node)
             elif isinstance(node, cst.Name):
@@ -483,7 +494,7 @@ class SeedFromEntropy(FileRule):
                 self.tainted.add((self.ctx.scope, target.target.value))
 
     def visit_Call(self, node: cst.Call) -> None:
-        name = self.ctx.qualify(node.func)
+        name = self.index.canonical(self.ctx.qualify(node.func))
         if not name:
             return
         entry = self.index.seed_setters.get(name) or self.index.generators.get(name)

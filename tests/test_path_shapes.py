@@ -40,3 +40,9 @@ def test_passwords_are_masked():
     shown, secret = redact("postgresql://etl:s3cr3t@db.internal:5432/sales")
     assert secret == "s3cr3t" and "s3cr3t" not in shown and ":***@" in shown
     assert redact("redis://cache:6379/0") == ("redis://cache:6379/0", None)
+
+
+def test_relative_and_memory_sqlite_urls_are_project_local():
+    assert INDEX.classify("sqlite:///mlflow.db") is None
+    assert INDEX.classify("sqlite://") is None
+    assert INDEX.classify("sqlite:////srv/mlflow/mlflow.db").code == "DS205"

@@ -200,3 +200,15 @@ def test_keras_set_random_seed_seeds_three_streams(tmp_path):
         d = torch.rand(1)
     """})
     assert lines_of(result, "DS101") == [12]
+
+
+def test_tensorflow_compat_v1_names_are_the_same_apis(tmp_path):
+    result = scan_project(tmp_path, {"m.py": """
+        import tensorflow.compat.v1 as tf
+
+        a = tf.random.shuffle(x)
+        b = tf.random_uniform([2])
+        tf.set_random_seed(1)
+        c = tf.random_normal([2])
+    """})
+    assert [(f.location.line, f.rule) for f in result.findings] == [(4, "DS101"), (5, "DS101")]
