@@ -43,6 +43,7 @@ class PathIndex:
         settings = catalog.get("paths", {})
         self.roots = set(settings.get("well_known_roots", []))
         self.user_roots = set(settings.get("user_roots", []))
+        self.scratch_roots = set(settings.get("scratch_roots", []))
         self.system_prefixes = tuple(settings.get("system_prefixes", []))
         self.system_exact = set(settings.get("system_exact", []))
         self.cloud = set(settings.get("cloud_schemes", []))
@@ -120,6 +121,8 @@ class PathIndex:
         if first == "root" and len(segments) >= 2:
             return PathKind("DS202", "home", True)
         extension = re.search(r"\.[A-Za-z0-9]{1,8}$", segments[-1]) is not None
+        if first in self.scratch_roots:
+            return PathKind("DS201", "scratch", False)
         if len(segments) >= 2 or first in self.roots or extension:
             return PathKind("DS201", "absolute", first in self.roots or extension)
         return None
@@ -291,7 +294,9 @@ class PathScanner(FileRule):
             if not any(word in lowered for word in self.index.path_words if word not in ("uri",)):
                 return
         in_path_call = role in ("argument", "keyword") and context == "path"
-        if in_path_call or (kind.strong and kind.code != "DS201"):
+        if kind.detail == "scratch":
+            confidence = "low"  # /tmp exists on every POSIX machine
+        elif in_path_call or (kind.strong and kind.code != "DS201"):
             confidence = "high"  # used as a location, or unmistakable by shape (a home, a drive, a URI)
         elif role in ("assign", "keyword") and any(word in lowered for word in self.index.path_words):
             confidence = "medium"
