@@ -3,6 +3,21 @@
 __version__ = "0.1.0"
 
 
+def _stop_the_working_directory_shadowing_imports() -> None:
+    """`python -m debtscan` puts the working directory first on sys.path. Run in the checkout
+    it scans, a `json.py` or `click.py` there would be imported -- and run -- by debtscan itself;
+    scanned code must never run, so that entry goes before anything else is imported."""
+    import os
+    import sys
+
+    if sys.argv[:1] == ["-m"] and not getattr(sys.flags, "safe_path", False) and sys.path \
+            and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]
+
+
+_stop_the_working_directory_shadowing_imports()
+
+
 def _rule_pack_from_source_checkout() -> None:
     """Make `debtscan.rules` importable when running from a source checkout.
 

@@ -6,10 +6,11 @@ internal error (a path that does not exist, an unknown rule code, a broken pypro
 
 from __future__ import annotations
 
-import json
 import os
 import sys
+import time
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -18,6 +19,7 @@ from debtscan.catalog import CatalogError
 from debtscan.config import ConfigError, Settings, find_config, load_settings
 from debtscan.model import Confidence, Severity
 from debtscan.registry import SelectionError
+from debtscan.report import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -65,63 +67,168 @@ def _display_root(root: Path) -> str:
         return root.as_posix()
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     click.echo(f"debtscan: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
 
 
+def _scan_options(function):
+    """Options every command that scans shares: selection, config, workers, cache, profile."""
+    for decorator in reversed([
+        click.option("--select", help="Comma-separated rule codes or prefixes to enable (e.g. DS1,DS201)."),
+        click.option("--ignore", help="Comma-separated rule codes or prefixes to disable."),
+        click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: all cores]."),
+        click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+                     help="pyproject.toml to read [tool.debtscan] from (default: the nearest one)."),
+        click.option("--no-cache", is_flag=True, expose_value=False, callback=_remember,
+                     help="Analyse every file afresh; read and write no cache."),
+        click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), expose_value=False,
+                     callback=_remember, help="Cache directory [default: the user cache directory]."),
+        click.option("--profile", is_flag=True, expose_value=False, callback=_remember,
+                     help="Print the time spent per stage and per rule to stderr."),
+    ]):
+        function = decorator(function)
+    return function
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value) -> None:
+    """Keep a run option (cache, profile) for `_run_scan`, out of the commands' signatures."""
+    ctx.meta[f"debtscan.{param.name}"] = value
+
+
+def _run_scan(*args, **kwargs):
+    """`runner.scan` with the cache, progress bar and profile the command line asked for."""
+    from debtscan import profiling
+    from debtscan.cache import default_cache_dir
+    from debtscan.console import ProgressBar, profile_table
+    from debtscan.runner import scan
+
+    meta = click.get_current_context().meta
+    cache_dir = None if meta.get("debtscan.no_cache") else meta.get("debtscan.cache_dir") or default_cache_dir()
+    progress = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    profile = profiling.start() if meta.get("debtscan.profile") else None
+    began = time.perf_counter()
+    try:
+        result = scan(*args, cache_dir=cache_dir, progress=progress, **kwargs)
+    finally:
+        if progress is not None:
+            progress.close()
+        profiling.stop()
+    if profile is not None:
+        click.echo(profile_table(profile, result.files_scanned, time.perf_counter() - began), err=True, nl=False)
+    return result
+
+
+def _settings(paths: list[Path], config_path: Path | None, **overrides) -> tuple[Settings, Path]:
+    """The settings and the project root for a scan of `paths`; raises ConfigError."""
+    if config_path is not None and not config_path.is_file():
+        raise ConfigError(f"{config_path}: no such file")
+    config = config_path or find_config(next((p for p in paths if p.exists()), Path(".")))
+    settings = load_settings(config)
+    _check_codes_and_catalog(settings)
+    return settings.with_overrides(**overrides), _root_for(paths, config)
+
+
+def _check_codes_and_catalog(settings: Settings) -> None:
+    """Rule codes and catalog sections of the config file, checked with its path in the message."""
+    from debtscan.catalog import load_catalog
+    from debtscan.registry import check_codes
+
+    if settings.config_path is None:
+        return
+    try:
+        check_codes(settings.select, "select")
+        check_codes(settings.ignore, "ignore")
+        for pattern, codes in settings.per_file_ignores:
+            check_codes(codes, f"per-file-ignores.{pattern!r}")
+        load_catalog(settings.catalog)
+    except (SelectionError, CatalogError) as error:
+        raise ConfigError(f"{settings.config_path}: {error}") from None
+
+
+def _severity_options(fail_on, min_confidence, select, ignore) -> dict:
+    return {"select": _codes(select), "ignore": _codes(ignore),
+            "fail_on": Severity.parse(fail_on) if fail_on else None,
+            "min_confidence": Confidence.parse(min_confidence) if min_confidence else None}
+
+
+def _outside(paths: list[Path], root: Path) -> list[str]:
+    outside = []
+    for path in paths:
+        try:
+            path.resolve().relative_to(root)
+        except ValueError:
+            outside.append(str(path))
+    return outside
+
+
+def _emit(text: str, output: Path | None, color: bool = False) -> None:
+    from debtscan.report import write_atomically
+
+    if output is None:
+        click.echo(text, nl=False, color=color)
+        return
+    try:
+        write_atomically(output, text)
+    except OSError as error:
+        fail(f"cannot write {output}: {error.strerror or error}")
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Report format.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE.")
-@click.option("--select", help="Comma-separated rule codes or prefixes to enable (e.g. DS1,DS201).")
-@click.option("--ignore", help="Comma-separated rule codes or prefixes to disable.")
 @click.option("--fail-on", type=click.Choice([s.label for s in Severity]),
               help="Lowest severity that makes the exit code 1 [default: warning].")
 @click.option("--min-confidence", type=click.Choice([c.label for c in Confidence]),
               help="Hide findings below this confidence [default: medium].")
 @click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="Report only findings not accepted in this baseline file.")
+              help="Report only findings not accepted in this baseline file (or JSON report).")
+@click.option("--changed-only", is_flag=True,
+              help="PATHS are changed files: scan the whole project root, report only on PATHS.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the gate.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: all cores].")
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="pyproject.toml to read [tool.debtscan] from (default: the nearest one).")
+@_scan_options
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
-def check(paths, fmt, output, select, ignore, fail_on, min_confidence, baseline, exit_zero, jobs, config_path, color):
+def check(paths, fmt, output, fail_on, min_confidence, baseline, changed_only, statistics, exit_zero, select, ignore,
+          jobs, config_path, color):
     """Scan PATHS (default: the current directory) for ML technical debt."""
-    from debtscan.report import render, write_atomically
-    from debtscan.runner import scan
+    from debtscan.baseline import BaselineError, read_baseline
+    from debtscan.report import render
+    from debtscan.report.statistics import render_statistics
 
-    paths = list(paths) or [Path(".")]
+    if statistics and fmt not in ("text", "json"):
+        fail("--statistics prints text or json, not " + fmt)
+    paths = list(paths) or ([] if changed_only else [Path(".")])
     try:
-        if config_path is not None and not config_path.is_file():
-            raise ConfigError(f"{config_path}: no such file")
-        config = config_path or find_config(next((p for p in paths if p.exists()), Path(".")))
-        settings = load_settings(config)
-        settings = settings.with_overrides(
-            select=_codes(select), ignore=_codes(ignore),
-            fail_on=Severity.parse(fail_on) if fail_on else None,
-            min_confidence=Confidence.parse(min_confidence) if min_confidence else None,
-        )
-        accepted = _read_baseline(baseline) if baseline else None
-        root = _root_for(paths, config)
-        result = scan(paths, root, settings, jobs=jobs, baseline=accepted)
-    except (ConfigError, SelectionError, CatalogError) as error:
+        options = _severity_options(fail_on, min_confidence, select, ignore)
+        if changed_only:  # the project is what lies under the config's directory, else under the working directory
+            settings, root = _settings([Path(".")], config_path, **options)
+            changed = [path for path in paths if path.exists()]
+            missing = [{"path": str(path), "message": f"path does not exist: {path}"} for path in paths
+                       if not path.exists()]
+            if _outside(changed, root):
+                fail(f"{', '.join(_outside(changed, root))}: outside the project root {_display_root(root)}")
+        else:
+            settings, root = _settings(paths, config_path, **options)
+        accepted = read_baseline(baseline) if baseline else None
+        if changed_only:
+            result = _run_scan([root], root, settings, jobs=jobs, baseline=accepted, report_only=changed)
+            result.errors = missing + result.errors
+        else:
+            result = _run_scan(paths, root, settings, jobs=jobs, baseline=accepted)
+    except (ConfigError, SelectionError, CatalogError, BaselineError) as error:
         fail(str(error))
         return
     result.root = _display_root(root)
 
     use_color = color == "always" or (color == "auto" and output is None and sys.stdout.isatty()
                                       and "NO_COLOR" not in os.environ)
-    text = render(result, fmt, settings, color=use_color)
-    if output is not None:
-        try:
-            write_atomically(output, text)
-        except OSError as error:
-            fail(f"cannot write {output}: {error.strerror or error}")
+    if statistics:
+        _emit(render_statistics(result, fmt), output)
     else:
-        click.echo(text, nl=False, color=use_color)
+        _emit(render(result, fmt, settings, color=use_color), output, use_color)
     for error in result.errors:
         click.echo(f"debtscan: error: {error['path']}: {error['message']}", err=True)
     if result.errors:
@@ -131,15 +238,116 @@ def check(paths, fmt, output, select, ignore, fail_on, min_confidence, baseline,
     sys.exit(EXIT_OK)
 
 
-def _read_baseline(path: Path) -> list[dict]:
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["tree", "json", "graphml", "dot", "mermaid"]), default="tree",
+              show_default=True, help="A tree in the terminal, or a graph file format.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the graph to FILE.")
+@click.option("--collapse", is_flag=True, help="Draw one node per package (directory) instead of one per module.")
+@click.option("--kind", "kinds", help="Comma-separated node kinds to keep: entry, module, data, model, external, manifest.")
+@click.option("--focus", metavar="NODE", help="Keep NODE (an id, path or label) and what it depends on or feeds.")
+@click.option("--depth", type=click.IntRange(min=1), help="With --focus: keep only nodes this many edges away.")
+@click.option("--min-confidence", type=click.Choice([c.label for c in Confidence]),
+              help="Attach findings at or above this confidence [default: medium].")
+@_scan_options
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+def graph(paths, fmt, output, collapse, kinds, focus, depth, min_confidence, select, ignore, jobs, config_path, color):
+    """Draw PATHS as a dependency graph: code, data and model artifacts, external sources, debt."""
+    from debtscan import graph as graphs
+    from debtscan.graph_export import EXPORTERS, to_tree
+
+    paths = list(paths) or [Path(".")]
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise ConfigError(f"{path}: not a readable baseline ({error})") from None
-    entries = document.get("findings") if isinstance(document, dict) else None
-    if not isinstance(entries, list) or not all(isinstance(entry, dict) and "fingerprint" in entry for entry in entries):
-        raise ConfigError(f"{path}: not a debtscan baseline (expected a JSON report with findings and fingerprints)")
-    return entries
+        settings, root = _settings(paths, config_path, **_severity_options(None, min_confidence, select, ignore))
+        result = _run_scan(paths, root, settings, jobs=jobs)
+    except (ConfigError, SelectionError, CatalogError) as error:
+        fail(str(error))
+        return
+    for error in result.errors:
+        click.echo(f"debtscan: error: {error['path']}: {error['message']}", err=True)
+    if result.errors:
+        sys.exit(EXIT_ERROR)
+    drawn = graphs.graph_for(result)
+    try:
+        if kinds:
+            drawn = graphs.keep_kinds(drawn, [kind.strip() for kind in kinds.split(",") if kind.strip()])
+        if collapse:
+            drawn = graphs.collapse_packages(drawn)
+        if focus:
+            drawn = graphs.focus(drawn, focus, depth)
+    except graphs.GraphError as error:
+        fail(str(error))
+    if fmt == "tree":
+        use_color = color == "always" or (color == "auto" and output is None and sys.stdout.isatty()
+                                          and "NO_COLOR" not in os.environ)
+        _emit(to_tree(drawn, _display_root(root), color=use_color), output, use_color)
+    else:
+        _emit(EXPORTERS[fmt](drawn), output)
+    sys.exit(EXIT_OK)
+
+
+@main.group()
+def baseline():
+    """Record accepted debt (`write`), or drop what has been paid off (`prune`).
+
+    `debtscan PATH --baseline FILE` then reports only findings the baseline does not accept.
+    """
+
+
+@baseline.command("write")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="The baseline file to write.")
+@_scan_options
+def baseline_write(paths, output, select, ignore, jobs, config_path):
+    """Record every finding in PATHS (at every confidence) as accepted debt in a baseline file."""
+    from debtscan.baseline import entry_of, render_baseline
+
+    result, _ = _baseline_scan(paths, config_path, select, ignore, jobs, None)
+    _emit(render_baseline(entry_of(finding) for finding in result.findings), output)
+    count = len(result.findings)
+    click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to {output}.", err=True)
+
+
+@baseline.command("prune")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-b", "--baseline", "baseline_path", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              required=True, help="The baseline file to prune.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the pruned baseline here [default: back to the baseline file].")
+@_scan_options
+def baseline_prune(paths, baseline_path, output, select, ignore, jobs, config_path):
+    """Remove the entries whose debt is gone from PATHS; never adds one."""
+    from debtscan.baseline import BaselineError, read_baseline, render_baseline, without
+
+    try:
+        entries = read_baseline(baseline_path)
+    except BaselineError as error:
+        fail(str(error))
+        return
+    result, _ = _baseline_scan(paths, config_path, select, ignore, jobs, entries)
+    kept = without(entries, result.paid_off)
+    _emit(render_baseline(kept), output or baseline_path)
+    removed = len(entries) - len(kept)
+    click.echo(f"Removed {removed} paid-off entr{'ies' if removed != 1 else 'y'}; {len(kept)} remain.", err=True)
+
+
+def _baseline_scan(paths, config_path, select, ignore, jobs, entries):
+    """A scan at every confidence for the baseline commands; exits 2 when anything failed,
+    because a file or rule that failed would look like paid-off debt."""
+
+    paths = list(paths) or [Path(".")]
+    try:
+        settings, root = _settings(paths, config_path, select=_codes(select), ignore=_codes(ignore),
+                                   min_confidence=Confidence.LOW)
+        result = _run_scan(paths, root, settings, jobs=jobs, baseline=entries)
+    except (ConfigError, SelectionError, CatalogError) as error:
+        fail(str(error))
+    for error in result.errors:
+        click.echo(f"debtscan: error: {error['path']}: {error['message']}", err=True)
+    if result.errors:
+        fail("the baseline was not written because the scan had errors")
+    return result, root
 
 
 @main.command()

@@ -40,6 +40,9 @@ class Settings:
     min_confidence: Confidence = Confidence.MEDIUM
     respect_gitignore: bool = True
     catalog: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    data: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)  # [tool.debtscan.data]
+    roles: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (role, globs) from [tool.debtscan.roles]
+    glue: tuple[tuple[str, float], ...] = ()  # glue-code thresholds from [tool.debtscan.glue]
     config_path: str | None = None
 
     def with_overrides(self, **changes: Any) -> "Settings":
@@ -57,7 +60,13 @@ KEYS = {
     "min-confidence": "low, medium or high",
     "respect-gitignore": "true or false",
     "catalog": "table of catalog sections to extend",
+    "data": "table declaring the project's data: inputs, outputs, ignore, [[stages]]",
+    "roles": "table of role -> list of glob patterns (training, serving, shared, evaluation, test)",
+    "glue": "table of glue-code thresholds (min-statements, function-ratio, module-min-statements, module-ratio)",
 }
+# Statement counts are whole numbers of at least 1; ratios are fractions in (0, 1].
+GLUE_KEYS = {"min-statements": "count", "module-min-statements": "count", "function-ratio": "ratio", "module-ratio": "ratio"}
+ROLES = ("training", "serving", "shared", "evaluation", "test")
 
 
 def find_config(start: Path) -> Path | None:
@@ -135,7 +144,41 @@ def settings_from_table(table: dict[str, Any], origin: str) -> Settings:
         if not isinstance(table["catalog"], dict):
             raise ConfigError(f"{origin}: [tool.debtscan.catalog] must be a table of catalog sections")
         changes["catalog"] = table["catalog"]
+    if "data" in table:
+        changes["data"] = validate_data_table(table["data"], origin)
+    if "roles" in table:
+        changes["roles"] = _roles(table["roles"], origin)
+    if "glue" in table:
+        changes["glue"] = _glue(table["glue"], origin)
     return replace(settings, **changes)
+
+
+def _roles(raw: Any, origin: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Globs that assign files a role outright, in the fixed order of ROLES."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{origin}: [tool.debtscan.roles] must be a table of role -> list of glob patterns")
+    unknown = sorted(set(raw) - set(ROLES))
+    if unknown:
+        raise ConfigError(f"{origin}: unknown role(s) in [tool.debtscan.roles]: {', '.join(unknown)} "
+                          f"(known: {', '.join(ROLES)})")
+    return tuple((role, _strings(raw, role, origin, f"roles.{role}")) for role in ROLES if role in raw)
+
+
+def _glue(raw: Any, origin: str) -> tuple[tuple[str, float], ...]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{origin}: [tool.debtscan.glue] must be a table of thresholds ({KEYS['glue']})")
+    unknown = sorted(set(raw) - set(GLUE_KEYS))
+    if unknown:
+        raise ConfigError(f"{origin}: unknown key(s) in [tool.debtscan.glue]: {', '.join(unknown)} "
+                          f"(known: {', '.join(sorted(GLUE_KEYS))})")
+    for key in sorted(raw):
+        value = raw[key]
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if GLUE_KEYS[key] == "count" and not (number and isinstance(value, int) and value >= 1):
+            raise ConfigError(f"{origin}: glue.{key} must be a whole number of at least 1, not {value!r}")
+        if GLUE_KEYS[key] == "ratio" and not (number and 0 < value <= 1):
+            raise ConfigError(f"{origin}: glue.{key} must be a number above 0 and at most 1, not {value!r}")
+    return tuple((key, raw[key]) for key in sorted(raw))
 
 
 def _strings(table: dict, key: str, origin: str, label: str | None = None) -> tuple[str, ...]:
@@ -158,3 +201,47 @@ def _enum(kind, value, key: str, origin: str):
         return kind.parse(value)
     except ValueError as error:
         raise ConfigError(f"{origin}: {key}: {error}") from None
+
+
+DATA_KEYS = {"inputs": "list of paths or glob patterns the project reads but does not produce",
+             "outputs": "list of paths or glob patterns the project produces",
+             "ignore": "list of paths or glob patterns that are not data dependencies",
+             "stages": "list of tables with name, cmd, deps, outs"}
+STAGE_KEYS = {"name": "the stage's name", "cmd": "the command (or list of commands) that runs it",
+              "deps": "list of paths it reads", "outs": "list of paths it writes"}
+
+
+def validate_data_table(raw: Any, origin: str) -> dict[str, Any]:
+    """`[tool.debtscan.data]`: data declarations for projects without DVC, Kedro or MLflow.
+
+    Returns plain lists (`cmd` always a list); unknown keys and wrong types are errors.
+    """
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{origin}: [tool.debtscan.data] must be a table")
+    unknown = sorted(set(raw) - set(DATA_KEYS))
+    if unknown:
+        raise ConfigError(f"{origin}: unknown key(s) in [tool.debtscan.data]: {', '.join(unknown)} "
+                          f"(known: {', '.join(sorted(DATA_KEYS))})")
+    data: dict[str, Any] = {key: list(_strings(raw, key, origin, f"data.{key}")) for key in ("inputs", "outputs", "ignore")
+                            if key in raw}
+    stages = raw.get("stages", [])
+    if not isinstance(stages, list) or not all(isinstance(stage, dict) for stage in stages):
+        raise ConfigError(f"{origin}: data.stages must be a list of tables ([[tool.debtscan.data.stages]])")
+    data["stages"] = []
+    for number, stage in enumerate(stages, start=1):
+        label = f"data.stages[{number}]"
+        unknown = sorted(set(stage) - set(STAGE_KEYS))
+        if unknown:
+            raise ConfigError(f"{origin}: unknown key(s) in {label}: {', '.join(unknown)} "
+                              f"(known: {', '.join(sorted(STAGE_KEYS))})")
+        if not isinstance(stage.get("name"), str) or not stage["name"].strip():
+            raise ConfigError(f"{origin}: {label}.name must be a non-empty string")
+        if "cmd" not in stage:
+            raise ConfigError(f"{origin}: {label}.cmd is required (the command that runs the stage)")
+        data["stages"].append({
+            "name": stage["name"],
+            "cmd": list(_strings(stage, "cmd", origin, f"{label}.cmd")),
+            "deps": list(_strings(stage, "deps", origin, f"{label}.deps")) if "deps" in stage else [],
+            "outs": list(_strings(stage, "outs", origin, f"{label}.outs")) if "outs" in stage else [],
+        })
+    return data

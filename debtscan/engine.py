@@ -2,8 +2,9 @@
 
 The traversal runs the engine's own `ScopeTracker` first (name resolution, enclosing symbol,
 call order, per-scope call facts) and then every enabled file rule and fact collector, all in
-libcst's `visit_batched`. Positions are resolved only for the nodes someone asked about, and
-only when there are any, since position metadata costs about one more pass.
+one batched walk (`debtscan.traversal`: libcst's visitor semantics without its per-node
+copying). Positions are resolved only for the nodes someone asked about, and only when there
+are any (`debtscan.positions`: libcst's positions without its per-token bookkeeping).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
+from debtscan import profiling
 from debtscan.model import (
     MODULE_SCOPE,
     Confidence,
@@ -27,9 +28,11 @@ from debtscan.model import (
     Severity,
 )
 from debtscan.names import Scopes, imported_module_names
+from debtscan.positions import node_positions
 from debtscan.rule import Collector, FileRule, ProjectRule, Rule
-from debtscan.source import Source, load_source
+from debtscan.source import Source, load_source, syntax_problem
 from debtscan.suppress import parse_directives
+from debtscan.traversal import visit_batched
 
 
 @dataclass
@@ -84,34 +87,36 @@ class FileContext:
 
     def report(self, rule: type[Rule] | Rule, node: cst.CSTNode, message: str, *, fix: str | None = None,
                severity: Severity | None = None, confidence: Confidence | None = None,
-               redact: tuple[str, ...] = ()) -> None:
-        """Record a finding; `redact` lists secrets to mask in the quoted code line."""
+               redact: tuple[str, ...] = (), symbol: str | None = None) -> None:
+        """Record a finding; `redact` lists secrets to mask in the quoted code line; `symbol` names
+        the enclosing function when the report is made after the traversal has left it."""
         rule_class = rule if isinstance(rule, type) else type(rule)
-        self._pending.append((rule_class, node, message, fix, severity, confidence, self.symbol, redact))
+        self._pending.append((rule_class, node, message, fix, severity, confidence,
+                              self.symbol if symbol is None else symbol, redact))
 
     # -- after the traversal ------------------------------------------------------------
-    def resolve_spans(self, wrapper: MetadataWrapper | None) -> dict[cst.CSTNode, dict]:
+    def resolve_spans(self, module: cst.Module) -> dict[cst.CSTNode, dict]:
         nodes = [node for node, _ in self._spans] + [item[1] for item in self._pending]
-        if not nodes or wrapper is None:
+        if not nodes:
             return {}
-        positions = wrapper.resolve(PositionProvider)
+        positions = node_positions(module, nodes)
         lines = self.source.text.split("\n")
         resolved: dict[cst.CSTNode, dict] = {}
         for node in nodes:
             if node in resolved:
                 continue
-            code_range = positions.get(node)
+            code_range = positions.get(id(node))
             if code_range is None:
                 continue
-            start, end = code_range.start, code_range.end
-            cell, line = self.source.place(start.line)
-            end_cell, end_line = self.source.place(end.line)
-            snippet = lines[start.line - 1] if 0 < start.line <= len(lines) else ""
+            start_line, start_column, end_line_raw, end_column = code_range
+            cell, line = self.source.place(start_line)
+            end_cell, end_line = self.source.place(end_line_raw)
+            snippet = lines[start_line - 1] if 0 < start_line <= len(lines) else ""
             resolved[node] = {
                 "line": line,
-                "column": start.column,
+                "column": start_column,
                 "end_line": end_line if end_cell == cell else line,
-                "end_column": end.column,
+                "end_column": end_column,
                 "cell": cell,
                 "snippet": snippet,
             }
@@ -311,53 +316,99 @@ def relevant(rule: type[Rule] | type[Collector], data: bytes) -> bool:
 def analyze_source(data: bytes, path: str, module: str, is_package: bool, setup: ScanSetup) -> FileResult:
     """Analyse one file's bytes. Never raises: problems become part of the result."""
     result = FileResult(path=path)
+    mark = profiling.marker()
     loaded = load_source(data, path)
+    mark("decode")
     if isinstance(loaded, FileProblem):
         result.problems.append(loaded)
         result.facts = FileFacts(path=path, module=module, is_package=is_package)
         return result
-    source = loaded
+    tree, source, problem = _parse(loaded)
+    mark("parse")
     result.directives = parse_directives(source)
     result.problems.extend(source.problems)
-    try:
-        tree = cst.parse_module(source.text)
-    except cst.ParserSyntaxError as error:
-        cell, line = source.place(error.raw_line)
-        result.problems.append(FileProblem(path, "syntax", _syntax_message(error, source), line=line,
-                                           column=max(error.raw_column, 0), cell=cell))
+    mark("suppressions")
+    if tree is None:
+        result.problems.append(problem)
         result.facts = FileFacts(path=path, module=module, is_package=is_package)
         return result
-    except RecursionError:
-        result.problems.append(FileProblem(path, "syntax", "nesting too deep to parse"))
-        result.facts = FileFacts(path=path, module=module, is_package=is_package)
-        return result
+    if source.is_notebook:  # triggers are code, and a notebook's bytes are JSON with its code escaped
+        data = source.text.encode("utf-8", "surrogatepass")
     ctx = FileContext(source, module, is_package, setup)
     try:
         ctx.scopes.prescan(tree)
+        mark("names")
         tracker = ScopeTracker(ctx)
         visitors: list[cst.BatchableCSTVisitor] = [tracker]
         visitors += [rule(ctx) for rule in setup.file_rules if relevant(rule, data)]  # rules and scanners
         collectors = [collector(ctx) for collector in setup.collectors if relevant(collector, data)]
         visitors += collectors
-        cst.visit_batched(tree, visitors)
-        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True) if (ctx._spans or ctx._pending) else None
-        resolved = ctx.resolve_spans(wrapper)
+        visit_batched(tree, visitors)
+        mark("traversal")
+        resolved = ctx.resolve_spans(tree)
+        mark("positions")
         for collector in collectors:
             collector.finish()
         result.findings = ctx.findings(resolved)
         ctx.facts.imports = {name: target for name, target in ctx.scopes.stack[0][1].items() if target}
         ctx.facts.scopes = tracker.scope_facts
         result.facts = ctx.facts
-    except RecursionError:
-        result.problems.append(FileProblem(path, "syntax", "nesting too deep to analyse"))
-        result.facts = FileFacts(path=path, module=module, is_package=is_package)
-    except Exception:  # a bug in a rule must not stop the scan; it is reported with its path
-        result.internal_error = traceback.format_exc(limit=-3).strip().splitlines()[-1]
+        mark("facts")
+    except Exception as error:  # a bug in a rule must not stop the scan; it is reported with its path
+        if _from_recursion(error):  # also a RecursionError that surfaced as another error on its way out
+            result.problems.append(FileProblem(path, "syntax", "nested too deeply to analyse"))
+        else:
+            result.internal_error = traceback.format_exc(limit=-3).strip().splitlines()[-1]
         result.facts = FileFacts(path=path, module=module, is_package=is_package)
     return result
 
 
-def _syntax_message(error: cst.ParserSyntaxError, source: Source) -> str:
+def _parse(source: Source) -> tuple[cst.Module | None, Source, FileProblem | None]:
+    """libcst's tree of code CPython accepted; a notebook cell libcst rejects is dropped, not the notebook."""
+    if not source.is_notebook:  # notebook cells were checked one by one while decoding
+        problem = syntax_problem(source.text, source.path)
+        if problem is not None:
+            return None, source, problem
+    try:
+        try:
+            return cst.parse_module(source.text), source, None
+        except cst.ParserSyntaxError as error:
+            if not source.is_notebook:
+                return None, source, _libcst_problem(error, source)
+        # libcst may place its error past the cell at fault, so each cell is asked on its own
+        for cell, code in list(source.cells):
+            try:
+                cst.parse_module(code)
+            except cst.ParserSyntaxError as error:
+                source = source.without_cell(cell, _libcst_problem(error, source, cell, code))
+        try:
+            return cst.parse_module(source.text), source, None
+        except cst.ParserSyntaxError as error:
+            return None, source, _libcst_problem(error, source)
+    except RecursionError:
+        return None, source, FileProblem(source.path, "syntax", "nested too deeply to parse")
+
+
+def _libcst_problem(error: cst.ParserSyntaxError, source: Source, cell: int | None = None,
+                    code: str | None = None) -> FileProblem:
+    if code is None:
+        cell, line = source.place(error.raw_line)
+    else:  # a line inside the cell, even when libcst points past its end
+        line = min(max(error.raw_line, 1), code.count("\n") + 1)
+    return FileProblem(source.path, "syntax", _syntax_message(error, source, cell), line=line,
+                       column=max(error.raw_column, 0), cell=cell)
+
+
+def _from_recursion(error: BaseException | None) -> bool:
+    seen = 0
+    while error is not None and seen < 20:
+        if isinstance(error, RecursionError):
+            return True
+        error, seen = error.__context__, seen + 1
+    return False
+
+
+def _syntax_message(error: cst.ParserSyntaxError, source: Source, cell: int | None = None) -> str:
     lines = source.text.split("\n")
     line = lines[error.raw_line - 1] if 0 < error.raw_line <= len(lines) else ""
     hint = ""
@@ -365,7 +416,7 @@ def _syntax_message(error: cst.ParserSyntaxError, source: Source) -> str:
     if stripped.startswith("print ") or stripped.startswith("exec ") or " except " in f" {stripped}" and "," in stripped:
         hint = " (this looks like Python 2 code)"
     message = error.message.splitlines()[0] if error.message else "invalid syntax"
-    return f"not valid Python 3 syntax: {message}{hint}"
+    return f"{'cell %d is ' % cell if cell is not None else ''}not valid Python 3 syntax: {message}{hint}"
 
 
 __all__ = ["ScanSetup", "FileContext", "analyze_source", "make_finding", "ProjectRule"]

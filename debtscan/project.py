@@ -8,16 +8,19 @@ layout and script-relative imports as fallbacks), so a call `seed_everything(...
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 from typing import Any, Iterable
 
 from debtscan.model import MODULE_SCOPE, FileFacts
 
 
 class Project:
-    def __init__(self, facts: Iterable[FileFacts], catalog: dict[str, Any], options: dict[str, Any] | None = None) -> None:
+    def __init__(self, facts: Iterable[FileFacts], catalog: dict[str, Any], options: dict[str, Any] | None = None,
+                 root: Path | None = None) -> None:
         self.files: dict[str, FileFacts] = {item.path: item for item in sorted(facts, key=lambda f: f.path)}
         self.catalog = catalog
         self.options = options or {}
+        self.root = root  # the scanned root: project rules read manifests (dvc.yaml, ...) under it
         self.modules: dict[str, FileFacts] = {}
         for item in self.files.values():
             if item.module and item.module not in self.modules:
@@ -29,6 +32,8 @@ class Project:
         """The project module `name` as imported from module `importer`, if it is ours."""
         if name in self.modules:
             return self.modules[name]
+        if name.startswith("src.") and name[4:] in self.modules:  # `import src.pkg` in a src/ layout
+            return self.modules[name[4:]]
         package = importer.split(".")[:-1]
         while package:
             candidate = ".".join(package + [name])

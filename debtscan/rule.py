@@ -92,6 +92,14 @@ class ProjectRule(Rule):
     """A rule that needs the whole repository's facts."""
 
     collectors: ClassVar[tuple[type[Collector], ...]] = ()
+    # A rule may also measure the project for the summary (`summary.metrics[metric]`); rules
+    # sharing a metric name are measured once.
+    metric: ClassVar[str] = ""
 
     def check(self, project: "Project") -> Iterable[Finding]:
         raise NotImplementedError
+
+    def measure(self, project: "Project") -> dict:
+        """JSON-ready data for the summary: {"title", "headline" (one line for the text report,
+        "" for none), "modules": {path: {...}}}."""
+        return {}

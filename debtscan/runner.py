@@ -5,18 +5,20 @@ baseline), fingerprint and sort. The result is plain data the reporters turn int
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
+import time
 from collections import Counter, defaultdict
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
+from typing import Protocol
 
 import pathspec
 
-from debtscan import __version__, registry
+from debtscan import profiling, registry
+from debtscan.cache import Cache, content_digest, normalise, setup_digest
+from debtscan.baseline import compare, covers, scope_of
+from debtscan.baseline import fingerprint as _fingerprint
 from debtscan.catalog import load_catalog
 from debtscan.config import Settings
 from debtscan.discovery import discover, module_name
@@ -25,11 +27,8 @@ from debtscan.meta import MalformedSuppression, UnparsableFile, UnreadableFile, 
 from debtscan.model import FileProblem, FileResult, Finding, Location, Severity
 from debtscan.project import Project
 from debtscan.rule import ProjectRule
+from debtscan.source import read_file
 from debtscan.suppress import Directive
-
-INLINE_LIMIT = 24  # below this many files a pool costs more than it saves
-CHUNK = 16
-
 
 @dataclass
 class ScanResult:
@@ -41,13 +40,20 @@ class ScanResult:
     enabled: tuple[str, ...] = ()
     fixme: list[Finding] = field(default_factory=list)
     baseline_fixed: int = 0
+    paid_off: list[dict] = field(default_factory=list)  # baseline entries whose debt is gone
+    project: Project | None = None  # every file's facts, for reports that draw the project
+    metrics: dict = field(default_factory=dict)  # project rules' measurements, by metric name
 
     def gate(self, fail_on: Severity) -> list[Finding]:
         return [finding for finding in self.findings if finding.severity >= fail_on]
 
 
 def scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None = None,
-         baseline: list[dict] | None = None) -> ScanResult:
+         baseline: list[dict] | None = None, report_only: list[Path] | None = None,
+         cache_dir: Path | None = None, progress: "Progress | None" = None) -> ScanResult:
+    """Scan `paths`; with `report_only`, report on those files alone while project rules still
+    see every file under `paths` (per-file rules skip the other files: only facts come from them).
+    With `cache_dir`, per-file results are reused from (and stored in) that cache."""
     enabled = registry.select(settings.select, settings.ignore)
     catalog = load_catalog(settings.catalog)
     file_visitors, collectors = registry.visitors_for(enabled)
@@ -56,7 +62,14 @@ def scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None = N
                       options={"enabled": enabled_codes})
     discovered = discover(paths, root, settings.exclude + settings.extend_exclude, settings.respect_gitignore)
 
-    results = analyse_all(discovered.files, setup, jobs)
+    reported = scope_of(report_only, root) if report_only is not None else None
+    if reported is None:
+        results = analyse_all(discovered.files, setup, jobs, cache_dir=cache_dir, progress=progress)
+    else:
+        results = (analyse_all([item for item in discovered.files if reported(item[1])], setup, jobs,
+                               cache_dir=cache_dir, progress=progress)
+                   + analyse_all([item for item in discovered.files if not reported(item[1])],
+                                 replace(setup, file_rules=()), jobs, cache_dir=cache_dir, progress=progress))
 
     findings: list[Finding] = []
     errors: list[dict] = [{"path": path, "message": f"path does not exist: {path}"} for path in discovered.missing]
@@ -72,11 +85,19 @@ def scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None = N
             errors.append({"path": result.path, "message": f"internal error while analysing: {result.internal_error}"})
 
     project = Project([result.facts for result in results if result.facts is not None], catalog,
-                      options={"enabled": enabled_codes})
+                      options={"enabled": enabled_codes, "roles": settings.roles, "glue": settings.glue,
+                               "root": str(root), "data": settings.data, "data_origin": settings.config_path},
+                      root=root)
+    metrics: dict = {}
     for rule in enabled:
         if isinstance(rule, type) and issubclass(rule, ProjectRule):
             try:
+                began = time.process_time()
                 findings.extend(rule().check(project))
+                if profiling.ACTIVE is not None:
+                    profiling.ACTIVE.add(f"project rule: {rule.code}", time.process_time() - began)
+                if rule.metric and rule.metric not in metrics:
+                    metrics[rule.metric] = rule().measure(project)
             except Exception as error:  # a broken project rule must not hide the others
                 errors.append({"path": ".", "message": f"internal error in {rule.code}: {type(error).__name__}: {error}"})
 
@@ -84,6 +105,9 @@ def scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None = N
     findings = [finding for finding in findings if finding.rule in enabled_set]
     findings = _apply_per_file_ignores(findings, settings)
     findings = _fingerprint(findings)
+    if reported is not None:
+        findings = [finding for finding in findings if reported(finding.path)]
+        directives = {path: items for path, items in directives.items() if reported(path)}
     findings, counts, extra = _apply_directives(findings, directives, enabled_set)
     findings.extend(extra)
 
@@ -100,61 +124,174 @@ def scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None = N
             continue
         kept.append(finding)
 
-    fixed = 0
+    paid_off: list[dict] = []
     if baseline is not None:
-        kept, matched, fixed = _apply_baseline(kept, baseline)
-        counts["baseline"] = matched
+        present = [finding for finding in findings if finding.suppressed != "ignore"]
+        in_scope = reported or scope_of(paths, root)
+        # a file that could not be read or analysed lost its findings, not its debt
+        broken = {rel for rel, _ in discovered.problems} | {result.path for result in results
+                                                            if result.problems or result.internal_error}
+        # project rules judge a file by the others too: a scan of part of the project cannot tell their debt is gone
+        whole = reported is not None or covers(paths, root)
+        judged = {rule.code for rule in enabled if whole or not (isinstance(rule, type) and issubclass(rule, ProjectRule))}
+        comparison = compare(kept, baseline, present, judged, lambda path: in_scope(path) and path not in broken)
+        kept, paid_off = comparison.new, comparison.paid_off
+        counts["baseline"] = comparison.accepted
     kept.sort(key=Finding.sort_key)
     fixme.sort(key=Finding.sort_key)
     errors.sort(key=lambda error: (error["path"], error["message"]))
-    return ScanResult(root=str(root), findings=kept, errors=errors, files_scanned=len(discovered.files),
-                      counts=counts, enabled=enabled_codes, fixme=fixme, baseline_fixed=fixed)
+    files = len(discovered.files) if reported is None else sum(1 for _, rel in discovered.files if reported(rel))
+    return ScanResult(root=str(root), findings=kept, errors=errors, files_scanned=files,
+                      counts=counts, enabled=enabled_codes, fixme=fixme, baseline_fixed=len(paid_off),
+                      paid_off=paid_off, project=project, metrics=metrics)
 
 
 # -- per-file phase ---------------------------------------------------------------------------
+#
+# Each file is read, hashed and looked up in the cache by the parent; misses are analysed
+# inline when there are few, else by a fork-based pool that inherits the loaded parser and
+# rule pack. Workers write their cache entries themselves and return plain data; results come
+# back in the order of `files` whatever the number of workers, so output never depends on it.
 
-_WORKER_SETUP: ScanSetup | None = None
-
-
-def _init_worker(setup: ScanSetup) -> None:
-    global _WORKER_SETUP
-    _WORKER_SETUP = setup
-
-
-def _analyse_chunk(chunk: list[tuple[str, str]]) -> list[FileResult]:
-    assert _WORKER_SETUP is not None
-    return [analyse_file(absolute, rel, _WORKER_SETUP) for absolute, rel in chunk]
+INLINE_LIMIT = 24  # below this many files to analyse, starting a pool costs more than it saves
+CHUNK = 16  # files per task: big enough to amortise a round trip, small enough to balance
 
 
-def analyse_file(absolute: str, rel: str, setup: ScanSetup) -> FileResult:
+class Progress(Protocol):
+    def add_total(self, files: int) -> None: ...
+
+    def advance(self, files: int) -> None: ...
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(setup: ScanSetup, cache: Cache | None, profile: bool) -> None:
+    _WORKER.update(setup=setup, cache=cache)
+    if profile:
+        profiling.start()
+    else:
+        profiling.stop()
+
+
+def _analyse_chunk(chunk: list[tuple[str, str]]) -> tuple[list[FileResult], dict]:
+    results = [analyse_file(absolute, rel, _WORKER["setup"], _WORKER["cache"]) for absolute, rel in chunk]
+    profile = profiling.ACTIVE
+    if profile is None:
+        return results, {}
+    timings = profile.export()
+    profiling.start()  # what was sent back is not sent again
+    return results, timings
+
+
+def _read(absolute: str, rel: str) -> bytes | FileResult:
+    data = read_file(absolute, rel)  # never blocks on a pipe nor reads a device
+    if isinstance(data, FileProblem):
+        return FileResult(path=rel, problems=[data])
+    return data
+
+
+def analyse_file(absolute: str, rel: str, setup: ScanSetup, cache: Cache | None = None) -> FileResult:
+    """Read and analyse one file; with a cache, store what came out under the bytes analysed."""
+    data = _read(absolute, rel)
+    if isinstance(data, FileResult):
+        return data
     module, is_package = module_name(rel)
+    result = analyze_source(data, rel, module, is_package, setup)
+    if normalise(result) and cache is not None:
+        mark = profiling.marker()
+        cache.store(rel, content_digest(data), result)
+        mark("cache: write")
+    return result
+
+
+def _cached(cache: Cache, absolute: str, rel: str) -> FileResult | None:
+    data = read_file(absolute, rel)
+    if isinstance(data, FileProblem):
+        return None  # analysed (and reported) like any unreadable file
+    return cache.load(rel, content_digest(data))
+
+
+def worker_count(jobs: int | None) -> int:
+    """`jobs`, or the cores this process may run on."""
+    if jobs:
+        return jobs
     try:
-        with open(absolute, "rb") as handle:
-            data = handle.read()
-    except IsADirectoryError:
-        result = FileResult(path=rel)
-        result.problems.append(FileProblem(rel, "read", "is a directory, not a file"))
-        return result
-    except OSError as error:
-        result = FileResult(path=rel)
-        reason = "is a symlink loop" if error.errno == 40 else f"cannot be read ({error.strerror or error})"
-        result.problems.append(FileProblem(rel, "read", reason))
-        return result
-    return analyze_source(data, rel, module, is_package, setup)
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
-def analyse_all(files: list[tuple[str, str]], setup: ScanSetup, jobs: int | None) -> list[FileResult]:
-    jobs = jobs or os.cpu_count() or 1
-    if jobs <= 1 or len(files) < INLINE_LIMIT:
-        return [analyse_file(absolute, rel, setup) for absolute, rel in files]
-    _warm_parser()
-    chunks = [files[index:index + CHUNK] for index in range(0, len(files), CHUNK)]
+def analyse_all(files: list[tuple[str, str]], setup: ScanSetup, jobs: int | None, *,
+                cache_dir: Path | None = None, progress: Progress | None = None) -> list[FileResult]:
+    """One result per file, in the order of `files`."""
+    if progress is not None:
+        progress.add_total(len(files))
+    cache = None
+    if cache_dir is not None:
+        cache = Cache(str(cache_dir), setup_digest(setup.file_rules, setup.collectors, setup.catalog, setup.options))
+        cache.prune()
+    results: list[FileResult | None] = [None] * len(files)
+    todo: list[int] = []
+    mark = profiling.marker()
+    for index, (absolute, rel) in enumerate(files):
+        hit = _cached(cache, absolute, rel) if cache is not None else None
+        if hit is None:
+            todo.append(index)
+        else:
+            results[index] = hit
+    mark("cache: read")
+    if progress is not None and len(todo) < len(files):
+        progress.advance(len(files) - len(todo))
+    jobs = worker_count(jobs)
+    if jobs <= 1 or len(todo) < INLINE_LIMIT:
+        for index in todo:
+            results[index] = analyse_file(*files[index], setup, cache)
+            if progress is not None:
+                progress.advance(1)
+    else:
+        _analyse_in_pool(files, todo, results, setup, cache, jobs, progress)
+    return results  # type: ignore[return-value]  # every slot is filled
+
+
+def _analyse_in_pool(files, todo, results, setup, cache, jobs, progress) -> None:
+    """Fill `results[i]` for every i in `todo`, largest files first so no worker is left with a
+    big file at the end; falls back to analysing inline if the pool breaks (a worker killed)."""
     import multiprocessing
+    from concurrent.futures.process import BrokenProcessPool
 
-    context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(setup,)) as pool:
-        results = [result for chunk in pool.map(_analyse_chunk, chunks) for result in chunk]
-    return results
+    _warm_parser()
+    ordered = sorted(todo, key=lambda index: (-_size(files[index][0]), index))
+    chunks = [ordered[start:start + CHUNK] for start in range(0, len(ordered), CHUNK)]
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork") if "fork" in methods else None
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=context, initializer=_init_worker,
+                               initargs=(setup, cache, profiling.ACTIVE is not None))
+    try:
+        futures = {pool.submit(_analyse_chunk, [files[index] for index in chunk]): chunk for chunk in chunks}
+        for future in as_completed(futures):
+            chunk_results, timings = future.result()
+            for index, result in zip(futures[future], chunk_results):
+                results[index] = result
+            if timings and profiling.ACTIVE is not None:
+                profiling.ACTIVE.merge(timings)
+            if progress is not None:
+                progress.advance(len(chunk_results))
+    except BrokenProcessPool:
+        for index in todo:
+            if results[index] is None:
+                results[index] = analyse_file(*files[index], setup, cache)
+                if progress is not None:
+                    progress.advance(1)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def _warm_parser() -> None:
@@ -173,7 +310,7 @@ def _problem_finding(problem: FileProblem) -> Finding:
         else f"{problem.message[0].upper()}{problem.message[1:]}; nothing in it is checked."
     if problem.kind == "read":
         message = f"File {problem.message}; it is not checked."
-    if problem.cell is not None and problem.kind == "syntax":
+    if problem.cell is not None:  # one notebook cell: the rest of the notebook is checked
         message = f"{problem.message[0].upper()}{problem.message[1:]}; that cell is not checked."
     span = {"line": problem.line, "column": problem.column, "end_line": problem.line, "end_column": problem.column,
             "cell": problem.cell, "snippet": ""}
@@ -240,45 +377,6 @@ def _apply_directives(findings: list[Finding], directives: dict[str, list[Direct
 
 def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# -- fingerprints and baselines -------------------------------------------------------------------
-
-def normalise_snippet(snippet: str) -> str:
-    return re.sub(r"\s+", " ", snippet).strip()
-
-
-def _fingerprint(findings: Iterable[Finding]) -> list[Finding]:
-    """Line-free identities: rule, path, enclosing symbol, normalised code, occurrence index."""
-    ordered = sorted(findings, key=Finding.sort_key)
-    seen: Counter = Counter()
-    out = []
-    for finding in ordered:
-        key = (finding.rule, finding.path, finding.symbol, normalise_snippet(finding.snippet))
-        index = seen[key]
-        seen[key] += 1
-        digest = hashlib.sha256("\0".join([*key, str(index)]).encode("utf-8")).hexdigest()[:20]
-        out.append(replace(finding, fingerprint=digest))
-    return out
-
-
-def _apply_baseline(findings: list[Finding], baseline: list[dict]) -> tuple[list[Finding], int, int]:
-    """Drop findings the baseline accepts, as a multiset: a third copy of two accepted is new."""
-    remaining = Counter(entry.get("fingerprint") for entry in baseline)
-    kept, matched = [], 0
-    for finding in sorted(findings, key=Finding.sort_key):
-        if remaining[finding.fingerprint] > 0:
-            remaining[finding.fingerprint] -= 1
-            matched += 1
-        else:
-            kept.append(finding)
-    fixed = sum(count for count in remaining.values() if count > 0)
-    return kept, matched, fixed
-
-
-def settings_digest(settings: Settings) -> str:
-    text = repr((settings.select, settings.ignore, sorted(settings.catalog.items()) if settings.catalog else (), __version__))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 __all__ = ["scan", "ScanResult", "analyse_file", "Location", "defaultdict"]

@@ -1,26 +1,50 @@
 """Bytes on disk -> Python text to parse, with a map back to what a person sees.
 
 `.py` files are decoded as Python does (BOM, PEP 263 coding cookie, UTF-8 by default).
-Notebooks (nbformat 4) become the code cells joined into one module; IPython magics and shell
-escapes are masked so the rest still parses, a cell that does not parse is left out and
-reported, and every line of the joined text maps back to (cell, line in cell).
+Notebooks (nbformat 4) become their code cells joined into one module: IPython magics, `%%cell`
+magics and `!shell` lines are masked so the rest still parses, a cell that does not parse is
+left out and reported, and every line of the joined text maps back to (cell, line in cell).
+Cells are numbered from 1 in notebook order, markdown cells included, so "cell 4" is the fourth
+cell a person sees.
+
+Nothing read here is ever imported or run. CPython's own parser (`compile` to an AST, never to
+code) decides what is valid Python before libcst sees it: it is hardened against pathological
+nesting, while libcst's native parser can overflow the stack on input CPython refuses.
 """
 
 from __future__ import annotations
 
 import ast
+import errno
 import io
 import json
+import os
 import re
+import stat
+import sys
 import tokenize
+import warnings
 from dataclasses import dataclass, field
 
 from debtscan.model import FileProblem
 
-# Cell magics whose body is still Python; any other `%%magic` cell is not Python at all.
-PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "markdown_if_needed", "memit", "skip"})
-LINE_MAGIC = re.compile(r"^(\s*)(?:[%!?].*|.*\?\s*$)")
+# One file's code larger than this is generated (data dumps, protobuf modules): analysing it
+# costs minutes and gigabytes, so it is reported instead. Hand-written modules stay far below
+# (pandas' frame.py, among the largest, is 0.7 MB).
+MAX_CODE_CHARS = 2_000_000
+# Bytes read from disk at most; notebooks carry their outputs, so this is well above the code limit.
+MAX_FILE_BYTES = 256 * 1024 * 1024
+# libcst nests `a and b and c` one level per operand, and its native parser overflows the
+# stack near 8000; CPython keeps the chain flat, so its parser does not catch this case.
+MAX_BOOLEAN_OPERANDS = 2000
+
+# Cell magics whose body is Python that the kernel runs; any other `%%magic` cell is not Python.
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit", "python", "python3"})
 ASSIGNED_MAGIC = re.compile(r"^(\s*[\w.\[\], ]+?\s*=\s*)[%!].*$")
+NESTING_LIMITS = ("too many nested parentheses", "too many levels of indentation", "too complex",
+                  "too many statically nested blocks")
+BOOLEAN_OPERATOR = re.compile(r"\b(?:and|or)\b")
+PYTHON2_LINE = re.compile(r"^\s*(print\s+[^\s(=]|exec\s+[\"'\w]|except\s+[\w.]+\s*,\s*\w+\s*:|raise\s+\w+\s*,)")
 
 
 @dataclass
@@ -33,6 +57,8 @@ class Source:
     # For notebooks: joined line number (1-based) -> (cell number, line in cell), both 1-based.
     cell_map: dict[int, tuple[int, int]] | None = None
     problems: list[FileProblem] = field(default_factory=list)
+    # For notebooks: (cell number, masked code) of every cell in `text`, so one can be dropped.
+    cells: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def is_notebook(self) -> bool:
@@ -44,24 +70,92 @@ class Source:
             return None, line
         return self.cell_map.get(line, (None, line))
 
+    def without_cell(self, number: int, problem: FileProblem) -> "Source":
+        """The same notebook without cell `number`, which `problem` explains."""
+        kept = [(cell, code) for cell, code in self.cells if cell != number]
+        return _joined(self.path, kept, [*self.problems, problem])
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+def read_file(absolute: str, rel: str) -> bytes | FileProblem:
+    """The bytes of a regular file, or the reason there are none.
+
+    FIFOs, sockets and devices (a `data.py -> /dev/zero` symlink in a pull request) are refused
+    before anything is read from them, so they can neither block the scan nor exhaust memory.
+    """
+    try:
+        descriptor = os.open(absolute, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as error:
+        return FileProblem(rel, "read", _open_failure(error, absolute))
+    try:
+        info = os.fstat(descriptor)
+        if stat.S_ISDIR(info.st_mode):
+            return FileProblem(rel, "read", "is a directory, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            return FileProblem(rel, "read", "is not a regular file (a pipe, socket or device)")
+        if info.st_size > MAX_FILE_BYTES:
+            return FileProblem(rel, "read", f"is too large to read ({_megabytes(info.st_size)}, over "
+                                            f"{_megabytes(MAX_FILE_BYTES)})")
+        with os.fdopen(descriptor, "rb", closefd=True) as handle:
+            descriptor = -1
+            return handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        return FileProblem(rel, "read", f"cannot be read ({error.strerror or error})")
+    finally:
+        if descriptor >= 0:
+            os.close(descriptor)
+
+
+def _open_failure(error: OSError, absolute: str) -> str:
+    if error.errno == errno.EISDIR:
+        return "is a directory, not a file"
+    if error.errno == errno.ELOOP:
+        return "is a symlink loop"
+    if error.errno == errno.ENOENT and os.path.islink(absolute):
+        return "is a broken symlink"
+    if error.errno == errno.ENXIO:
+        return "is not a regular file (a pipe, socket or device)"
+    return f"cannot be read ({error.strerror or error})"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
+# -- .py files --------------------------------------------------------------------------------
 
 def decode_python(data: bytes, path: str) -> Source | FileProblem:
     """Decode Python source bytes the way the interpreter would."""
     if b"\x00" in data:
-        return FileProblem(path, "decode", "contains NUL bytes; not a Python source file")
+        return FileProblem(path, "decode", "contains NUL bytes, so it is not Python source",
+                           line=data[: data.index(b"\x00")].count(b"\n") + 1)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
-        return FileProblem(path, "decode", f"bad coding declaration: {error.msg if hasattr(error, 'msg') else error}")
+        reason = error.msg if isinstance(error.msg, str) else str(error)
+        if reason.startswith("invalid or missing encoding declaration"):
+            return _undecodable(data, path, "utf-8")  # bytes that are not UTF-8 and no cookie saying what they are
+        return FileProblem(path, "decode", f"bad coding declaration: {reason}")
     try:
         text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as error:
-        reason = error.reason if isinstance(error, UnicodeDecodeError) else str(error)
-        line = data[: getattr(error, "start", 0)].count(b"\n") + 1
-        return FileProblem(path, "decode", f"cannot be decoded as {encoding}: {reason}", line=line)
+    except (UnicodeDecodeError, LookupError):
+        return _undecodable(data, path, encoding)
     if text.startswith("\ufeff"):
         text = text[1:]
     return Source(path=path, text=_normalise_newlines(text), encoding=encoding)
+
+
+def _undecodable(data: bytes, path: str, encoding: str) -> FileProblem:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return FileProblem(path, "decode", f"cannot be decoded as {encoding}: {error.reason} "
+                                           f"(byte 0x{data[error.start]:02x} on line {line})", line=line)
+    except LookupError as error:
+        return FileProblem(path, "decode", f"bad coding declaration: {error}")
+    return FileProblem(path, "decode", f"cannot be decoded as {encoding}")
 
 
 def _normalise_newlines(text: str) -> str:
@@ -71,75 +165,207 @@ def _normalise_newlines(text: str) -> str:
     return text
 
 
+# -- notebooks ----------------------------------------------------------------------------------
+
 def decode_notebook(data: bytes, path: str) -> Source | FileProblem:
     """Join a notebook's code cells into one parsable module."""
     try:
         document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as error:
-        return FileProblem(path, "notebook", f"not a readable notebook: {_short(error)}")
+    except UnicodeDecodeError as error:
+        return FileProblem(path, "notebook", f"not a readable notebook: not UTF-8 ({error.reason})")
+    except ValueError as error:
+        return FileProblem(path, "notebook", f"not a readable notebook: invalid JSON ({_short(error)})")
+    except RecursionError:
+        return FileProblem(path, "notebook", "not a readable notebook: JSON nested too deeply")
     if not isinstance(document, dict) or not isinstance(document.get("cells", None), list):
         if isinstance(document, dict) and isinstance(document.get("worksheets"), list):
-            return FileProblem(path, "notebook", "nbformat 3 notebooks are not supported; convert with `jupyter nbconvert --to notebook`")
+            return FileProblem(path, "notebook", "a notebook in nbformat 3, which is not supported; convert it "
+                                                 "with `jupyter nbconvert --to notebook`")
         return FileProblem(path, "notebook", "JSON but not a Jupyter notebook (no list of cells)")
-    lines: list[str] = []
-    cell_map: dict[int, tuple[int, int]] = {}
+    if not _is_python_notebook(document):
+        return Source(path=path, text="", cell_map={})  # an R or Julia notebook holds no Python to check
+    cells: list[tuple[int, str]] = []
     problems: list[FileProblem] = []
     for number, cell in enumerate(document["cells"], start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         raw = cell.get("source", "")
-        if isinstance(raw, list):
-            if not all(isinstance(part, str) for part in raw):
-                problems.append(FileProblem(path, "notebook", f"cell {number} has a malformed source", cell=number))
-                continue
+        if isinstance(raw, list) and all(isinstance(part, str) for part in raw):
             raw = "".join(raw)
-        elif not isinstance(raw, str):
-            problems.append(FileProblem(path, "notebook", f"cell {number} has a malformed source", cell=number))
+        if not isinstance(raw, str):
+            problems.append(FileProblem(path, "notebook", f"cell {number} has a source that is neither text nor "
+                                                          f"a list of lines", cell=number))
             continue
         code = mask_magics(_normalise_newlines(raw))
-        problem = _check_cell(code, path, number)
+        problem = syntax_problem(code, path, cell=number)
         if problem is not None:
             problems.append(problem)
             continue
+        cells.append((number, code))
+    return _joined(path, cells, problems)
+
+
+def _is_python_notebook(document: dict) -> bool:
+    metadata = document.get("metadata")
+    if not isinstance(metadata, dict):
+        return True
+    for section, key in (("kernelspec", "language"), ("language_info", "name")):
+        value = metadata.get(section, {}).get(key) if isinstance(metadata.get(section), dict) else None
+        if isinstance(value, str) and value.strip():
+            return value.strip().lower().startswith(("python", "ipython"))
+    return True
+
+
+def _joined(path: str, cells: list[tuple[int, str]], problems: list[FileProblem]) -> Source:
+    lines: list[str] = []
+    cell_map: dict[int, tuple[int, int]] = {}
+    for number, code in cells:
         for index, line in enumerate(code.split("\n"), start=1):
             lines.append(line)
             cell_map[len(lines)] = (number, index)
         lines.append("")  # a blank line between cells keeps statements apart
-    return Source(path=path, text="\n".join(lines) + "\n", cell_map=cell_map, problems=problems)
+    return Source(path=path, text="\n".join(lines) + "\n", cell_map=cell_map, problems=problems, cells=cells)
 
 
 def mask_magics(code: str) -> str:
-    """Replace IPython-only syntax with `pass`-like Python of the same shape and line count."""
-    out = code.split("\n")
-    first = out[0].strip() if out else ""
-    if first.startswith("%%"):
-        magic = first[2:].split()[0] if first[2:].split() else ""
-        if magic not in PYTHON_CELL_MAGICS:
-            return "\n".join("" for _ in out)
-        out[0] = ""
-    for index, line in enumerate(out):
+    """Replace IPython-only syntax with Python of the same shape and line count.
+
+    Only lines that start a statement are magics: a `%` or `!` continuing an expression in
+    brackets, or inside a triple-quoted string, is Python (or string content) and stays.
+    """
+    lines = code.split("\n")
+    first = next((index for index, line in enumerate(lines) if line.strip()), None)
+    if first is not None and lines[first].lstrip().startswith("%%"):
+        words = lines[first].lstrip()[2:].split()
+        if not words or words[0] not in PYTHON_CELL_MAGICS:
+            return "\n".join("" for _ in lines)
+        lines[first] = ""
+    scanner = _LineScanner()
+    for index, line in enumerate(lines):
+        if not scanner.at_statement_start():
+            scanner.feed(line)
+            continue
         stripped = line.lstrip()
-        if not stripped or stripped.startswith("#"):
+        indent = line[: len(line) - len(stripped)]
+        if stripped.startswith(("%", "!")):
+            lines[index] = indent + "pass"
             continue
         assigned = ASSIGNED_MAGIC.match(line)
-        if assigned and not stripped.startswith(("%", "!")):
-            out[index] = assigned.group(1) + "None"
-        elif stripped.startswith(("%", "!")) or (stripped.startswith("?") or stripped.endswith("?") and "#" not in stripped):
-            indent = line[: len(line) - len(stripped)]
-            out[index] = indent + "pass"
-    return "\n".join(out)
+        if assigned:
+            lines[index] = assigned.group(1) + "None"
+            continue
+        state = scanner.state()
+        code_part = scanner.feed(line)
+        if stripped.startswith("?") or (scanner.at_statement_start() and code_part.rstrip().endswith("?")):
+            lines[index] = indent + "pass"  # `obj?` / `?obj` asks IPython for help
+            scanner.restore(state)
+    return "\n".join(lines)
 
 
-def _check_cell(code: str, path: str, number: int) -> FileProblem | None:
-    """A cheap syntax check of one cell, so one broken cell does not hide the others."""
+class _LineScanner:
+    """Just enough of Python's tokenizer to know whether a line starts a new statement: open
+    brackets, an open triple-quoted string and backslash continuations carry a statement over."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.quote: str | None = None
+        self.continued = False
+
+    def at_statement_start(self) -> bool:
+        return self.depth == 0 and self.quote is None and not self.continued
+
+    def state(self) -> tuple[int, str | None, bool]:
+        return self.depth, self.quote, self.continued
+
+    def restore(self, state: tuple[int, str | None, bool]) -> None:
+        self.depth, self.quote, self.continued = state
+
+    def feed(self, line: str) -> str:
+        """Advance over `line`; returns the part of it before any comment."""
+        index, length = 0, len(line)
+        code_end = length
+        while index < length:
+            if self.quote is not None:
+                index = self._close_string(line, index)
+                continue
+            char = line[index]
+            if char == "#":
+                code_end = index
+                break
+            if char in "([{":
+                self.depth += 1
+            elif char in ")]}":
+                self.depth = max(self.depth - 1, 0)
+            elif char in "'\"":
+                self.quote = line[index:index + 3] if line[index:index + 3] in ('"""', "'''") else char
+                index += len(self.quote)
+                continue
+            index += 1
+        if self.quote is not None and len(self.quote) == 1 and not line.endswith("\\"):
+            self.quote = None  # an unterminated one-line string ends with its line
+        self.continued = self.quote is None and line[:code_end].rstrip().endswith("\\")
+        return line[:code_end]
+
+    def _close_string(self, line: str, index: int) -> int:
+        assert self.quote is not None
+        while index < len(line):
+            if line[index] == "\\":
+                index += 2
+                continue
+            if line.startswith(self.quote, index):
+                index += len(self.quote)
+                self.quote = None
+                return index
+            index += 1
+        return index
+
+
+# -- what CPython accepts ------------------------------------------------------------------------
+
+def syntax_problem(code: str, path: str, cell: int | None = None) -> FileProblem | None:
+    """Why `code` cannot be analysed, or None; decided by CPython's parser, so libcst only ever
+    sees code the running Python accepts, with nesting CPython has already bounded."""
     try:
-        compile(code, f"{path}:cell {number}", "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences and the like are not our findings
+            tree = compile(code, path, "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+                           dont_inherit=True)
     except SyntaxError as error:
-        return FileProblem(path, "syntax", f"cell {number} is not valid Python: {error.msg}", line=error.lineno or 1,
-                           column=max((error.offset or 1) - 1, 0), cell=number)
-    except (ValueError, RecursionError, MemoryError) as error:
-        return FileProblem(path, "syntax", f"cell {number} could not be parsed: {_short(error)}", cell=number)
+        message = error.msg if isinstance(error.msg, str) else str(error)
+        line = error.lineno or 1
+        column = max((error.offset or 1) - 1, 0)
+        if any(limit in message for limit in NESTING_LIMITS):
+            return FileProblem(path, "syntax", _about(cell, f"nested too deeply to analyse ({message})"),
+                               line=line, column=column, cell=cell)
+        version = f"{sys.version_info.major}.{sys.version_info.minor}"
+        hint = " (this looks like Python 2 code)" if _looks_like_python2(code, line) else ""
+        return FileProblem(path, "syntax", _about(cell, f"not valid Python {version} syntax: {message}{hint}"),
+                           line=line, column=column, cell=cell)
+    except (RecursionError, MemoryError):
+        return FileProblem(path, "syntax", _about(cell, "nested too deeply to analyse"), cell=cell)
+    except ValueError as error:  # e.g. an integer literal longer than Python allows
+        return FileProblem(path, "syntax", _about(cell, f"not parsable: {_short(error)}"), cell=cell)
+    longest = _longest_boolean_chain(tree, code)
+    if longest > MAX_BOOLEAN_OPERANDS:
+        return FileProblem(path, "syntax", _about(cell, f"too long to analyse: an `and`/`or` chain of {longest} "
+                                                        f"operands (at most {MAX_BOOLEAN_OPERANDS})"), cell=cell)
     return None
+
+
+def _about(cell: int | None, complaint: str) -> str:
+    """"not valid ..." for a file, "cell 3 is not valid ..." for a notebook cell."""
+    return complaint if cell is None else f"cell {cell} is {complaint}"
+
+
+def _longest_boolean_chain(tree: ast.AST, code: str) -> int:
+    if len(BOOLEAN_OPERATOR.findall(code)) <= MAX_BOOLEAN_OPERANDS:
+        return 0  # cannot hold a longer chain; spares the walk for every ordinary file
+    return max((len(node.values) for node in ast.walk(tree) if isinstance(node, ast.BoolOp)), default=0)
+
+
+def _looks_like_python2(code: str, line: int) -> bool:
+    lines = code.split("\n")
+    return 0 < line <= len(lines) and bool(PYTHON2_LINE.match(lines[line - 1]))
 
 
 def _short(error: BaseException) -> str:
@@ -147,7 +373,13 @@ def _short(error: BaseException) -> str:
     return text[:200]
 
 
+# -- entry point ----------------------------------------------------------------------------------
+
 def load_source(data: bytes, path: str) -> Source | FileProblem:
-    if path.endswith(".ipynb"):
-        return decode_notebook(data, path)
-    return decode_python(data, path)
+    """Decoded, newline-normalised text of a `.py` file or a notebook, or why there is none."""
+    loaded = decode_notebook(data, path) if path.endswith(".ipynb") else decode_python(data, path)
+    if isinstance(loaded, Source) and len(loaded.text) > MAX_CODE_CHARS:
+        return FileProblem(path, "size", f"too large to analyse: {_megabytes(len(loaded.text))} of Python code, "
+                                         f"over the {_megabytes(MAX_CODE_CHARS)} limit per file "
+                                         f"(generated code is best excluded)")
+    return loaded

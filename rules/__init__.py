@@ -4,9 +4,11 @@ Installed as `debtscan.rules`. Each family module exports `RULES` (its rule clas
 order) and may export `SCANNERS`, visitors that find for several rules at once.
 """
 
-from . import paths, randomness
+from . import config_debt, data_dependencies, dead_code, glue, leakage, paths, pipeline, randomness, skew
 
-FAMILIES = (randomness, paths)
+FAMILIES = (randomness, paths, data_dependencies, skew, glue, pipeline, dead_code, config_debt, leakage)
 
 RULES = tuple(rule for family in FAMILIES for rule in family.RULES)
 SCANNERS = {scanner: reported for family in FAMILIES for scanner, reported in getattr(family, "SCANNERS", {}).items()}
+# Functions project -> {"nodes": [...], "edges": [...], ...} that add to the dependency graph.
+GRAPH = tuple(hook for family in FAMILIES for hook in getattr(family, "GRAPH", ()))

@@ -6,6 +6,8 @@ from typing import Any, Iterator
 
 import libcst as cst
 
+from debtscan.traversal import children
+
 UNKNOWN = object()
 
 
@@ -87,7 +89,7 @@ def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(reversed(current.children))
+        stack.extend(reversed(children(current)))  # libcst's `.children` copies the node
 
 
 def call_text(call: cst.Call) -> str:

@@ -18,6 +18,9 @@ from pathlib import Path
 
 MARK = re.compile(r"#\s*(?P<kind>expect|ok|todo-expect|todo-ok)\s*:\s*(?P<codes>DS\d+(?:\s*,\s*DS\d+)*)")
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+# Data manifests (dvc.yaml, MLproject, catalogs) carry expectations in their own `#` comments.
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".dvc", ".lock", ".toml")
+MANIFEST_NAMES = ("MLproject",)
 
 
 @dataclass
@@ -47,7 +50,8 @@ def _lines(path: Path):
 def read_expectations(root: Path) -> Expectations:
     found = Expectations()
     for path in sorted(root.rglob("*")):
-        if path.suffix not in (".py", ".ipynb") or not path.is_file():
+        if not (path.suffix in (".py", ".ipynb") or path.suffix in MANIFEST_SUFFIXES or path.name in MANIFEST_NAMES) \
+                or not path.is_file():
             continue
         rel = path.relative_to(root).as_posix()
         for cell, line, text in _lines(path):

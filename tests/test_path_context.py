@@ -6,7 +6,7 @@ from helpers import scan_project
 
 
 def findings(tmp_path, code):
-    result = scan_project(tmp_path, {"m.py": code})
+    result = scan_project(tmp_path, {"m.py": code}, select=("DS2",))
     return [(f.location.line, f.rule, f.confidence.label) for f in result.findings]
 
 

@@ -15,6 +15,11 @@ VALID = [(rule, index, code) for rule in RULES for index, code in enumerate(rule
 INVALID = [(rule, index, code) for rule in RULES for index, code in enumerate(rule.INVALID)]
 
 
+def example_files(code):
+    """An example is one file's code, or {file name: content} for rules about several files."""
+    return dict(code) if isinstance(code, dict) else {"example.py": code}
+
+
 @pytest.mark.parametrize("rule", RULES, ids=[rule.code for rule in RULES])
 def test_rule_has_complete_documentation(rule):
     sections = rule.doc_sections()
@@ -31,11 +36,11 @@ def test_rule_codes_and_names_are_unique():
 
 @pytest.mark.parametrize("rule,index,code", VALID, ids=[f"{r.code}-valid-{i}" for r, i, _ in VALID])
 def test_valid_example_is_not_reported(tmp_path, rule, index, code):
-    result = scan_project(tmp_path, {"example.py": code})
+    result = scan_project(tmp_path, example_files(code))
     assert [f.message for f in result.findings if f.rule == rule.code] == []
 
 
 @pytest.mark.parametrize("rule,index,code", INVALID, ids=[f"{r.code}-invalid-{i}" for r, i, _ in INVALID])
 def test_invalid_example_is_reported(tmp_path, rule, index, code):
-    result = scan_project(tmp_path, {"example.py": code})
+    result = scan_project(tmp_path, example_files(code))
     assert any(f.rule == rule.code for f in result.findings), [f.rule for f in result.findings]

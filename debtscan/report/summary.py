@@ -1,4 +1,5 @@
-"""Counts shown at the end of every report: by severity, family and rule, plus the gate."""
+"""Counts shown at the end of every report: by severity, family and rule, the gate, and the
+measurements project rules contribute."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ def summarise(result, settings) -> dict:
         "below_confidence": result.counts.get("below_confidence", 0),
         "baseline": result.counts.get("baseline", 0),
         "fixed_since_baseline": result.baseline_fixed,
+        "paid_off_by_rule": dict(sorted(Counter(str(entry.get("rule")) for entry in result.paid_off).items())),
         "gate": {"fail_on": settings.fail_on.label, "min_confidence": settings.min_confidence.label,
                  "failing": failing},
+        # per-module measurements contributed by project rules (e.g. each module's glue ratio)
+        "metrics": dict(sorted(getattr(result, "metrics", {}).items())),
     }

@@ -75,6 +75,9 @@ def _summary(result, settings) -> Text:
             rules = ", ".join(f"{rule} ×{k}" for rule, k in summary["by_rule"].items()
                               if any(f.rule == rule and f.family == family for f in result.findings))
             text.append(f"\n  {family:<18}{n:>4}   {rules}")
+    for metric in summary["metrics"].values():
+        if metric.get("headline"):
+            text.append(f"\n{visible(metric.get('title', ''))}: {visible(metric['headline'])}.")
     hidden = []
     if summary["fixme"]:
         hidden.append(f"{summary['fixme']} acknowledged (fixme)")
@@ -85,10 +88,13 @@ def _summary(result, settings) -> Text:
                       f"(--min-confidence low shows them)")
     if summary["baseline"]:
         hidden.append(f"{summary['baseline']} accepted by the baseline")
-    if summary["fixed_since_baseline"]:
-        hidden.append(f"{summary['fixed_since_baseline']} baseline entries paid off")
     if hidden:
         text.append("\nNot shown: " + "; ".join(hidden) + ".", style="dim")
+    paid = summary["fixed_since_baseline"]
+    if paid:
+        rules = ", ".join(f"{visible(rule)} ×{n}" for rule, n in summary["paid_off_by_rule"].items())
+        text.append(f"\nPaid off since the baseline: {paid} finding{'s' if paid != 1 else ''} ({rules}); "
+                    f"`debtscan baseline prune` drops them from the baseline file.", style="green")
     failing = summary["gate"]["failing"]
     if count:
         text.append(f"\n{failing} finding{'s' if failing != 1 else ''} at or above --fail-on "

@@ -1,0 +1,417 @@
+"""The per-file cache: what analysing one file produced, stored as JSON and found by content.
+
+An entry holds a file's findings (before any suppression or filter), its problems, its
+suppression directives and its facts, so a warm run skips parsing and project rules still
+run on every file's facts. It is found by a key hashing
+
+* the file's bytes (sha256) and its path relative to the scanned root (module names and
+  reported paths come from it), and
+* the setup digest: debtscan's version and code, the code of every rule, scanner and
+  collector that runs, the whole catalog, the per-file options, libcst's and Python's
+  versions -- everything that can change what the per-file phase produces.
+
+Entries are data, never code: JSON checked field by field on the way in, behind a header
+holding the key and a sha256 of the body. A truncated, corrupted or planted entry is a miss
+(and is replaced), never an error and never executed. Writes go to a temporary file that is
+renamed into place, so two runs sharing the cache never see half an entry. Entries not used
+for `MAX_AGE_DAYS` are pruned (at most once a day, by whichever run comes first); a hit
+refreshes the entry's age.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+from debtscan import __version__
+from debtscan.model import Confidence, FileFacts, FileProblem, FileResult, Finding, Location, ScopeFacts, Severity
+from debtscan.suppress import Directive
+
+FORMAT = "v1"  # bump when the entry layout changes; other layouts are pruned
+MAX_AGE_DAYS = 30
+PRUNE_EVERY_SECONDS = 24 * 3600
+_DAY = 24 * 3600
+_MAGIC = b"debtscan-cache"
+
+
+class EntryError(ValueError):
+    """A cache entry that is not exactly what this version of debtscan writes."""
+
+
+def default_cache_dir() -> Path:
+    """The user's cache directory for debtscan ($XDG_CACHE_HOME/debtscan, ~/.cache/debtscan…)."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("debtscan", appauthor=False))
+
+
+# -- keys ---------------------------------------------------------------------------------------
+
+def setup_digest(file_rules: Iterable[type], collectors: Iterable[type], catalog: Any, options: dict[str, Any]) -> str:
+    """A digest of everything besides the file itself that decides the per-file results."""
+    import libcst
+
+    file_rules, collectors = list(file_rules), list(collectors)
+    visitors = [*file_rules, *collectors]
+    parts = [
+        FORMAT, __version__, _code_digest(tuple(sorted({_source_file(kind) for kind in visitors} - {None}))),
+        getattr(libcst, "__version__", "") or _distribution_version("libcst"), platform.python_implementation(),
+        ".".join(map(str, sys.version_info[:3])),
+        json.dumps([[f"{kind.__module__}.{kind.__qualname__}" for kind in group] for group in (file_rules, collectors)]),
+        json.dumps(catalog, sort_keys=True, default=repr), json.dumps(options, sort_keys=True, default=repr),
+    ]
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+
+
+def entry_key(setup_key: str, rel: str, content_digest: str) -> str:
+    return hashlib.sha256(f"{setup_key}\0{rel}\0{content_digest}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def content_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _source_file(kind: type) -> str | None:
+    module = sys.modules.get(kind.__module__)
+    return getattr(module, "__file__", None)
+
+
+@lru_cache(maxsize=8)
+def _code_digest(extra_files: tuple[str, ...]) -> str:
+    """sha256 over debtscan's own source, its rule pack and the modules defining the visitors.
+
+    The version alone is not enough: an editable install (or a plugin) changes its code
+    without changing any version number, and a cache must never outlive the code that wrote it.
+    """
+    import debtscan
+
+    roots = [Path(debtscan.__file__).resolve().parent]
+    pack = sys.modules.get("debtscan.rules")
+    if pack is not None and getattr(pack, "__file__", None):
+        roots.append(Path(pack.__file__).resolve().parent)
+    files = {str(path) for root in roots for pattern in ("*.py", "*.toml") for path in root.rglob(pattern)}
+    files.update(str(Path(name).resolve()) for name in extra_files)
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        try:
+            data = Path(name).read_bytes()
+        except OSError:
+            data = b"unreadable"
+        digest.update(name.encode("utf-8", "surrogatepass") + b"\0" + hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def _distribution_version(name: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+# -- the store ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Cache:
+    """A cache directory for one setup; plain data, so it travels to pool workers as is."""
+
+    directory: str
+    setup_key: str
+
+    @property
+    def entries(self) -> Path:
+        return Path(self.directory) / FORMAT
+
+    def path_for(self, key: str) -> Path:
+        return self.entries / key[:2] / f"{key[2:]}.json"
+
+    def load(self, rel: str, digest: str) -> FileResult | None:
+        """The cached result for `rel` with content `digest`, or None (a miss, whatever the reason)."""
+        key = entry_key(self.setup_key, rel, digest)
+        path = self.path_for(key)
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read()
+                modified = os.fstat(handle.fileno()).st_mtime
+        except OSError:
+            return None
+        try:
+            result = decode_entry(raw, key, rel)
+        except (EntryError, ValueError, TypeError, KeyError, IndexError, RecursionError):
+            _remove(path)
+            return None
+        if time.time() - modified > _DAY:
+            _touch(path)  # a used entry is young again, so pruning keeps it
+        return result
+
+    def store(self, rel: str, digest: str, result: FileResult) -> None:
+        """Write the entry atomically; a cache that cannot be written is simply not used."""
+        if not cacheable(result):
+            return
+        key = entry_key(self.setup_key, rel, digest)
+        try:
+            body = encode_entry(result, key)
+        except (TypeError, ValueError, RecursionError):
+            return  # facts that are not plain JSON data: analysed afresh every time
+        path = self.path_for(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+            try:
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(body)
+                os.replace(temporary, path)
+            except BaseException:
+                _remove(Path(temporary))
+                raise
+        except OSError:
+            return
+
+    def prune(self, now: float | None = None, max_age_days: float = MAX_AGE_DAYS) -> int:
+        """Remove entries unused for `max_age_days` and every other layout's entries.
+
+        Runs at most once every `PRUNE_EVERY_SECONDS` per cache directory; returns how many
+        files it removed.
+        """
+        now = time.time() if now is None else now
+        root = Path(self.directory)
+        stamp = root / ".last-prune"
+        try:
+            if now - stamp.stat().st_mtime < PRUNE_EVERY_SECONDS:
+                return 0
+        except OSError:
+            pass
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            stamp.touch()
+            os.utime(stamp, (now, now))
+        except OSError:
+            return 0
+        removed = 0
+        limit = now - max_age_days * _DAY
+        try:
+            layouts = list(root.iterdir())
+        except OSError:
+            return 0
+        for layout in layouts:
+            if not layout.is_dir() or layout.is_symlink():
+                continue
+            current = layout.name == FORMAT
+            for folder, _dirs, names in os.walk(layout):
+                for name in names:
+                    path = Path(folder) / name
+                    try:
+                        if not current or path.stat().st_mtime < limit:
+                            path.unlink()
+                            removed += 1
+                    except OSError:
+                        continue
+            if not current:
+                _remove_tree(layout)
+        return removed
+
+
+def cacheable(result: FileResult) -> bool:
+    """Internal errors and unreadable files are retried on every run, never remembered."""
+    return result.internal_error is None and result.facts is not None and not any(
+        problem.kind == "read" for problem in result.problems)
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def _remove_tree(root: Path) -> None:
+    for folder, dirs, _names in os.walk(root, topdown=False):
+        for name in dirs:
+            try:
+                (Path(folder) / name).rmdir()
+            except OSError:
+                pass
+    try:
+        root.rmdir()
+    except OSError:
+        pass
+
+
+# -- plain data <-> results ------------------------------------------------------------------------
+
+def plain(value: Any) -> Any:
+    """`value` as JSON would give it back: tuples become lists; anything JSON cannot hold exactly
+    (sets, objects, non-string keys) raises TypeError."""
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        if not all(type(key) is str for key in value):
+            raise TypeError("facts must use string keys")
+        return {key: plain(item) for key, item in value.items()}
+    raise TypeError(f"{type(value).__name__} is not plain data")
+
+
+def normalise(result: FileResult) -> bool:
+    """Put fresh facts in the shape the cache gives back, so output never depends on a hit.
+
+    Returns False when the facts hold something JSON cannot represent: such a result is kept
+    as it is and never cached.
+    """
+    facts = result.facts
+    if facts is None:
+        return True
+    try:
+        facts.data = plain(facts.data)
+    except (TypeError, RecursionError):
+        return False
+    return True
+
+
+def encode_entry(result: FileResult, key: str) -> bytes:
+    payload = {
+        "path": result.path,
+        "findings": [_encode_finding(finding) for finding in result.findings],
+        "problems": [[getattr(problem, name) for name in _PROBLEM] for problem in result.problems],
+        "directives": [_encode_directive(directive) for directive in result.directives],
+        "facts": _encode_facts(result.facts),
+    }
+    body = json.dumps(payload, ensure_ascii=True, allow_nan=True, separators=(",", ":"), check_circular=True).encode("ascii")
+    header = b"%s %s %s %s\n" % (_MAGIC, FORMAT.encode(), key.encode(), hashlib.sha256(body).hexdigest().encode())
+    return header + body
+
+
+def decode_entry(raw: bytes, key: str, rel: str) -> FileResult:
+    header, _, body = raw.partition(b"\n")
+    parts = header.split(b" ")
+    if len(parts) != 4 or parts[0] != _MAGIC or parts[1] != FORMAT.encode() or parts[2] != key.encode():
+        raise EntryError("not an entry for this key")
+    if hashlib.sha256(body).hexdigest().encode() != parts[3]:
+        raise EntryError("checksum mismatch")
+    payload = json.loads(body.decode("ascii"))
+    if not isinstance(payload, dict) or payload.get("path") != rel:
+        raise EntryError("entry for another path")
+    result = FileResult(path=rel)
+    result.findings = [_decode_finding(item, rel) for item in _list(payload["findings"])]
+    result.problems = [FileProblem(*_typed(item, _PROBLEM_TYPES)) for item in _list(payload["problems"])]
+    if any(problem.path != rel for problem in result.problems):
+        raise EntryError("problem for another path")
+    result.directives = [_decode_directive(item) for item in _list(payload["directives"])]
+    result.facts = _decode_facts(payload["facts"], rel)
+    return result
+
+
+# field order and types of the dataclasses stored as lists
+_OPT_INT = (int, type(None))
+_LOCATION = ("path", "line", "column", "end_line", "end_column", "cell")
+_LOCATION_TYPES = ((str,), (int,), (int,), (int,), (int,), _OPT_INT)
+_PROBLEM = ("path", "kind", "message", "line", "column", "cell")
+_PROBLEM_TYPES = ((str,), (str,), (str,), (int,), (int,), _OPT_INT)
+_DIRECTIVE = ("cell", "line", "column", "kind", "codes", "reason", "own_line", "text", "target")
+_DIRECTIVE_TYPES = (_OPT_INT, (int,), (int,), (str,), (list,), (str,), (bool,), (str,), (int,))
+
+
+def _list(value: Any) -> list:
+    if type(value) is not list:
+        raise EntryError("expected a list")
+    return value
+
+
+def _typed(values: Any, types: tuple[tuple[type, ...], ...]) -> list:
+    if type(values) is not list or len(values) != len(types):
+        raise EntryError("wrong shape")
+    for value, allowed in zip(values, types):
+        if type(value) not in allowed:
+            raise EntryError("wrong type")
+    return values
+
+
+def _location(location: Location) -> list:
+    return [getattr(location, name) for name in _LOCATION]
+
+
+def _encode_finding(finding: Finding) -> list:
+    return [finding.rule, finding.name, finding.family, finding.severity.label, finding.confidence.label,
+            _location(finding.location), finding.message, finding.fix, finding.symbol, finding.snippet,
+            [_location(location) for location in finding.related], finding.fingerprint, finding.suppressed]
+
+
+_FINDING_TYPES = ((str,), (str,), (str,), (str,), (str,), (list,), (str,), (str,), (str,), (str,), (list,), (str,),
+                  (str, type(None)))
+
+
+def _decode_finding(item: Any, rel: str) -> Finding:
+    (rule, name, family, severity, confidence, location, message, fix, symbol, snippet, related, fingerprint,
+     suppressed) = _typed(item, _FINDING_TYPES)
+    where = Location(*_typed(location, _LOCATION_TYPES))
+    if where.path != rel:
+        raise EntryError("finding for another path")
+    return Finding(rule=rule, name=name, family=family, severity=Severity.parse(severity),
+                   confidence=Confidence.parse(confidence), location=where, message=message, fix=fix, symbol=symbol,
+                   snippet=snippet, related=tuple(Location(*_typed(other, _LOCATION_TYPES)) for other in related),
+                   fingerprint=fingerprint, suppressed=suppressed)
+
+
+def _encode_directive(directive: Directive) -> list:
+    values = [getattr(directive, name) for name in _DIRECTIVE]
+    values[_DIRECTIVE.index("codes")] = list(directive.codes)
+    return values
+
+
+def _decode_directive(item: Any) -> Directive:
+    values = list(_typed(item, _DIRECTIVE_TYPES))
+    codes = values[_DIRECTIVE.index("codes")]
+    if not all(type(code) is str for code in codes):
+        raise EntryError("directive codes must be strings")
+    values[_DIRECTIVE.index("codes")] = tuple(codes)
+    return Directive(*values)
+
+
+def _encode_facts(facts: FileFacts | None) -> dict | None:
+    if facts is None:
+        return None
+    return {
+        "path": facts.path, "module": facts.module, "is_package": facts.is_package, "imports": facts.imports,
+        "imported_modules": facts.imported_modules,
+        "scopes": [[scope.name, scope.line, [list(call) for call in scope.calls], scope.entry] for scope in facts.scopes.values()],
+        "data": plain(facts.data),
+    }
+
+
+def _decode_facts(item: Any, rel: str) -> FileFacts | None:
+    if item is None:
+        return None
+    if type(item) is not dict:
+        raise EntryError("facts must be an object")
+    path, module, is_package = item["path"], item["module"], item["is_package"]
+    imports, imported, scopes, data = item["imports"], item["imported_modules"], item["scopes"], item["data"]
+    if path != rel or type(module) is not str or type(is_package) is not bool or type(data) is not dict:
+        raise EntryError("malformed facts")
+    if type(imports) is not dict or not all(type(value) is str for value in imports.values()):
+        raise EntryError("malformed imports")
+    if not all(type(name) is str for name in _list(imported)):
+        raise EntryError("malformed imported modules")
+    facts = FileFacts(path=path, module=module, is_package=is_package, imports=imports, imported_modules=imported,
+                      data=data)
+    for scope in _list(scopes):
+        name, line, calls, entry = _typed(scope, ((str,), (int,), (list,), (bool,)))
+        facts.scopes[name] = ScopeFacts(name, line, [tuple(_typed(call, ((int,), (str,), (str,)))) for call in calls], entry)
+    return facts

@@ -1,0 +1,42 @@
+"""`--format github`: GitHub Actions workflow commands, one annotation per finding.
+
+    ::warning file=train.py,line=18,col=13,endLine=18,endColumn=65,title=DS202 user-specific-path::Path …
+
+Values are percent-encoded as the runner expects (`%`, CR and LF everywhere; `:` and `,` in
+properties too), so text from a scanned file cannot end the command early or start another.
+"""
+
+from __future__ import annotations
+
+from debtscan.report import shown_path
+from debtscan.report.escape import visible
+
+COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def _data(text: str) -> str:
+    return visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(result, settings) -> str:
+    lines = []
+    for finding in result.findings:
+        location = finding.location
+        properties = [f"file={_property(shown_path(result, finding.path))}"]
+        message = finding.message
+        if location.cell is None:  # lines inside a notebook cell are not lines of the .ipynb file
+            properties += [f"line={location.line}", f"col={location.column + 1}",
+                           f"endLine={max(location.end_line, location.line)}", f"endColumn={location.end_column + 1}"]
+        else:
+            message = f"Cell {location.cell}, line {location.line}: {message}"
+        properties.append(f"title={_property(f'{finding.rule} {finding.name}')}")
+        if finding.fix:
+            message = f"{message}\nFix: {finding.fix}"
+        lines.append(f"::{COMMAND[finding.severity.label]} {','.join(properties)}::{_data(message)}")
+    for error in result.errors:
+        lines.append(f"::error title=debtscan::{_data(error['path'] + ': ' + error['message'])}")
+    return "".join(line + "\n" for line in lines)

@@ -1,0 +1,36 @@
+"""`--format gitlab`: GitLab Code Quality (a subset of the Code Climate JSON format).
+
+GitLab shows these in merge requests when a job publishes the file as
+`artifacts:reports:codequality`. Each issue's `fingerprint` is debtscan's line-free one, so
+GitLab tracks an issue across commits that move code.
+"""
+
+from __future__ import annotations
+
+import json
+
+from debtscan.report import shown_path
+
+SEVERITY = {"error": "critical", "warning": "major", "info": "minor"}
+
+
+def render_gitlab(result, settings) -> str:
+    issues = []
+    for finding in result.findings:
+        location = finding.location
+        description = f"{finding.rule} {finding.message}"
+        if location.cell is not None:
+            description = f"{finding.rule} cell {location.cell}, line {location.line}: {finding.message}"
+        begin = location.line if location.cell is None else 1  # a cell's lines are not the .ipynb file's
+        end = max(location.end_line, begin) if location.cell is None else begin
+        issues.append({
+            "type": "issue",
+            "check_name": f"{finding.rule} {finding.name}",
+            "description": description,
+            "content": {"body": f"**Fix:** {finding.fix}" if finding.fix else ""},
+            "severity": SEVERITY[finding.severity.label],
+            "fingerprint": finding.fingerprint,
+            "location": {"path": shown_path(result, finding.path),
+                         "lines": {"begin": begin, "end": end}},
+        })
+    return json.dumps(issues, indent=2, ensure_ascii=True) + "\n"

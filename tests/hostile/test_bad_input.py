@@ -1,0 +1,225 @@
+"""Whatever a repository holds, the scan goes on: each file debtscan cannot check becomes one
+finding with its path (DS001 unparsable, DS002 unreadable), the rest is checked as usual, and
+the exit code follows the contract (1 here: there are findings; never a crash).
+
+The tree is scanned once, by `python -m debtscan` in a child process, so that even a crash of
+a native parser would fail these tests instead of killing the test run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from debtscan.runner import analyse_file
+from debtscan.source import MAX_CODE_CHARS
+
+GOOD = 'import numpy as np\nTRAIN = "/data/train.csv"\nnoise = np.random.rand(3)\n'
+NOTEBOOK = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+    {"cell_type": "code", "metadata": {}, "outputs": [], "source": "import numpy as np\na = np.random.rand(1)"},
+    {"cell_type": "code", "metadata": {}, "outputs": [], "source": ["b = np.random.rand(2)\n", "print(a, b)"]},
+]})
+
+
+def generated(size: int) -> bytes:
+    """A module of the kind code generators write: one huge table."""
+    rows, total, index = [b"TABLE = {\n"], 0, 0
+    while total < size:
+        row = b"    'key_%d': (%d, %d.5, 'value_%d'),\n" % (index, index, index, index)
+        rows.append(row)
+        total += len(row)
+        index += 1
+    rows.append(b"}\n")
+    return b"".join(rows)
+
+
+# name -> (bytes, expected rule, words the message must contain; a finding's rule for readable files)
+BAD_FILES: dict[str, tuple[bytes, str, tuple[str, ...]]] = {
+    "half_written.py": (b"def train(:\n    pass\n", "DS001", ("not valid Python",)),
+    "legacy_py2.py": (b'import os\nprint "done", os.getcwd()\n', "DS001", ("print", "Python 2")),
+    "py2_except.py": (b"try:\n    pass\nexcept ValueError, error:\n    pass\n", "DS001", ("Python 2",)),
+    "invalid_utf8.py": (b'LABEL = "caf\xe9"\n', "DS002", ("cannot be decoded as utf-8", "line 1")),
+    "bad_cookie.py": (b"# -*- coding: klingon -*-\nx = 1\n", "DS002", ("coding declaration", "klingon")),
+    "nul_bytes.py": (b"x = 1\n\x00\x00\x00\n", "DS002", ("NUL bytes",)),
+    "generated_5mb.py": (generated(5_000_000), "DS002", ("too large to analyse", "MB")),
+    "nested_parentheses.py": (b"x = " + b"(" * 5000 + b"1" + b")" * 5000 + b"\n", "DS001", ("nested too deeply",)),
+    "nested_lists.py": (b"x = " + b"[" * 100_000 + b"]" * 100_000 + b"\n", "DS001", ("nested too deeply",)),
+    "long_sum.py": (b"x = " + b" + ".join([b"1"] * 100_000) + b"\n", "DS001", ("nested too deeply",)),
+    "unary_chain.py": (b"x = " + b"-" * 100_000 + b"1\n", "DS001", ("nested too deeply",)),
+    "long_condition.py": (b"ok = " + b" and ".join([b"a"] * 20_000) + b"\n", "DS001", ("`and`/`or` chain",)),
+    "deep_blocks.py": (b"".join(b" " * depth + b"if x:\n" for depth in range(150)) + b" " * 150 + b"pass\n",
+                       "DS001", ("nested too deeply",)),
+    "not_json.ipynb": (b"{'cells': [", "DS002", ("invalid JSON",)),
+    "json_not_notebook.ipynb": (b'{"data": [1, 2, 3]}', "DS002", ("not a Jupyter notebook",)),
+    "json_list.ipynb": (b"[1, 2, 3]", "DS002", ("not a Jupyter notebook",)),
+    "json_too_deep.ipynb": (b"[" * 200_000 + b"]" * 200_000, "DS002", ("nested too deeply",)),
+    "utf16.ipynb": ('{"cells": []}'.encode("utf-16"), "DS002", ("not UTF-8",)),
+}
+
+# name -> (bytes, [(line, rule)] expected): files that must be read correctly despite their shape
+GOOD_FILES: dict[str, tuple[bytes, list[tuple[int, str]]]] = {
+    "good.py": (GOOD.encode(), [(2, "DS201"), (3, "DS101")]),
+    "latin1_cookie.py": (b'# -*- coding: latin-1 -*-\nDATA = "/data/caf\xe9.csv"\n', [(2, "DS201")]),
+    "bom.py": (b"\xef\xbb\xbf" + GOOD.encode(), [(2, "DS201"), (3, "DS101")]),
+    "crlf.py": (GOOD.replace("\n", "\r\n").encode(), [(2, "DS201"), (3, "DS101")]),
+    "mixed_endings.py": (b'import numpy as np\r\nTRAIN = "/data/train.csv"\rnoise = np.random.rand(3)\n',
+                         [(2, "DS201"), (3, "DS101")]),
+    "empty.py": (b"", []),
+    "only_comments.py": (b"# nothing to see\n", []),
+    "cells_as_text_and_lists.ipynb": (NOTEBOOK.encode(), [(2, "DS101"), (1, "DS101")]),
+    "x.py/inside.py": (b'OUT = "/data/out.csv"\n', [(1, "DS201")]),
+    "unknown_rule_in_suppression.py": (b"x = 1  # debtscan: ignore[DS999]\n", [(1, "DS004")]),
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_tree(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile")
+    for name, (data, *_rest) in {**BAD_FILES, **GOOD_FILES}.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    (root / "loop.py").symlink_to("loop.py")
+    (root / "dangling.py").symlink_to("does_not_exist.py")
+    (root / "zeros.py").symlink_to(os.devnull.replace("null", "zero"))
+    (root / "sub").mkdir()
+    (root / "sub" / "parent_loop").symlink_to("..", target_is_directory=True)
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(root / "socket.py"))
+    yield root
+    listener.close()
+
+
+SPECIAL = {
+    "loop.py": ("DS002", ("symlink loop",)),
+    "dangling.py": ("DS002", ("broken symlink",)),
+    "zeros.py": ("DS002", ("not a regular file",)),
+    "socket.py": ("DS002", ("not a regular file",)),
+}
+
+
+def run_debtscan(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "debtscan", *args, "--no-cache"], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def reports(hostile_tree):
+    as_json = run_debtscan(".", "--format", "json", "--min-confidence", "low", cwd=hostile_tree)
+    as_text = run_debtscan(".", "--min-confidence", "low", cwd=hostile_tree)
+    return as_json, as_text
+
+
+def test_the_scan_survives_and_exits_with_findings(reports):
+    as_json, as_text = reports
+    for completed in reports:
+        assert completed.returncode == 1, completed.stderr[-2000:]
+        assert "Traceback" not in completed.stderr + completed.stdout
+        assert completed.stderr == ""
+    assert json.loads(as_json.stdout)["errors"] == []
+
+
+@pytest.mark.parametrize("name", sorted({**BAD_FILES, **SPECIAL}))
+def test_each_bad_file_is_one_finding_with_its_path(reports, name):
+    document = json.loads(reports[0].stdout)
+    rule, words = BAD_FILES[name][1:] if name in BAD_FILES else SPECIAL[name]
+    mine = [finding for finding in document["findings"] if finding["path"] == name]
+    assert [finding["rule"] for finding in mine] == [rule], mine
+    assert all(word.lower() in mine[0]["message"].lower() for word in words), mine[0]["message"]
+    assert "\n" not in mine[0]["message"]
+    assert name in reports[1].stdout  # the text report names it too
+
+
+@pytest.mark.parametrize("name", sorted(GOOD_FILES))
+def test_odd_but_valid_files_are_checked_as_usual(reports, name):
+    document = json.loads(reports[0].stdout)
+    mine = sorted((finding["line"], finding["rule"]) for finding in document["findings"] if finding["path"] == name)
+    assert mine == sorted(GOOD_FILES[name][1])
+
+
+def test_a_declared_encoding_is_honoured_in_the_report(reports):
+    document = json.loads(reports[0].stdout)
+    finding = next(finding for finding in document["findings"] if finding["path"] == "latin1_cookie.py")
+    assert "/data/café.csv" in finding["message"]
+    assert finding["snippet"] == 'DATA = "/data/café.csv"'
+
+
+def test_a_byte_order_mark_does_not_shift_columns(reports):
+    document = json.loads(reports[0].stdout)
+    columns = {(finding["path"], finding["rule"]): finding["column"] for finding in document["findings"]}
+    assert columns[("bom.py", "DS201")] == columns[("good.py", "DS201")] == 9
+
+
+def test_every_file_is_counted_and_symlinked_directories_are_not_followed(reports):
+    summary = json.loads(reports[0].stdout)["summary"]
+    assert summary["files"] == len(BAD_FILES) + len(GOOD_FILES) + len(SPECIAL)
+
+
+def test_the_size_limit_sits_far_above_hand_written_code():
+    assert MAX_CODE_CHARS >= 1_000_000  # pandas' frame.py, among the largest real modules, is 0.7 MB
+
+
+def test_a_named_pipe_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "pipe.py"
+    os.mkfifo(fifo)
+    result = analyse_file(str(fifo), "pipe.py", setup=None)  # returns before any analysis is needed
+    assert [problem.message for problem in result.problems] == ["is not a regular file (a pipe, socket or device)"]
+
+
+def test_a_named_pipe_in_a_scanned_tree_does_not_hang_the_scan(tmp_path):
+    os.mkfifo(tmp_path / "pipe.py")
+    (tmp_path / "good.py").write_text(GOOD)
+    completed = run_debtscan(".", "--format", "json", cwd=tmp_path, timeout=30)
+    findings = {(f["path"], f["rule"]) for f in json.loads(completed.stdout)["findings"]}
+    assert {("pipe.py", "DS002"), ("good.py", "DS201")} <= findings
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_an_unreadable_file_is_one_finding(tmp_path):
+    secret = tmp_path / "secret.py"
+    secret.write_text("x = 1\n")
+    secret.chmod(0)
+    (tmp_path / "good.py").write_text(GOOD)
+    try:
+        completed = run_debtscan(".", "--format", "json", cwd=tmp_path)
+    finally:
+        secret.chmod(0o600)
+    findings = json.loads(completed.stdout)["findings"]
+    mine = [f for f in findings if f["path"] == "secret.py"]
+    assert [f["rule"] for f in mine] == ["DS002"] and "Permission denied" in mine[0]["message"]
+
+
+def test_a_file_the_system_refuses_to_read_is_one_problem(tmp_path, monkeypatch):
+    """The same path as a file without read permission, for runs where the mode is not enforced."""
+    secret = tmp_path / "secret.py"
+    secret.write_text("x = 1\n")
+
+    def refuse(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(os, "open", refuse)
+    result = analyse_file(str(secret), "secret.py", setup=None)
+    assert [problem.message for problem in result.problems] == ["cannot be read (Permission denied)"]
+
+
+def test_a_symlink_loop_named_on_the_command_line_is_one_finding(tmp_path):
+    (tmp_path / "loop.py").symlink_to("loop.py")
+    (tmp_path / "good.py").write_text(GOOD)
+    completed = run_debtscan("loop.py", "good.py", "--format", "json", cwd=tmp_path)
+    findings = sorted((f["path"], f["rule"]) for f in json.loads(completed.stdout)["findings"])
+    assert completed.returncode == 1 and ("loop.py", "DS002") in findings and ("good.py", "DS201") in findings
+
+
+def test_a_directory_named_like_a_module_is_walked_not_read(tmp_path):
+    (tmp_path / "x.py").mkdir()
+    (tmp_path / "x.py" / "inside.py").write_text('OUT = "/data/out.csv"\n')
+    completed = run_debtscan("x.py", "--format", "json", cwd=tmp_path)
+    document = json.loads(completed.stdout)
+    assert [(f["path"], f["rule"]) for f in document["findings"]] == [("inside.py", "DS201")]
+    assert document["errors"] == []

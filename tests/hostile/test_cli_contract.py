@@ -1,0 +1,162 @@
+"""What stops debtscan itself -- a path that does not exist, a broken or unknown-key config, an
+unknown rule id, a report that cannot be written -- is one line on stderr naming the culprit and
+exit status 2; a report is written whole or not at all, never truncated."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from debtscan.cli import main
+from debtscan.report import write_atomically
+
+from helpers import write_project
+
+GOOD = {"train.py": 'TRAIN = "/data/train.csv"\n'}
+OLD_REPORT = '{"findings": [], "note": "the report of an earlier, successful run"}\n'
+
+
+def invoke(*args, **kwargs):
+    return CliRunner().invoke(main, [str(arg) for arg in args] + ["--no-cache"], **kwargs)
+
+
+def stderr_lines(result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.strip()]
+
+
+def test_a_path_that_does_not_exist_is_an_error_and_the_rest_is_scanned(tmp_path):
+    write_project(tmp_path / "repo", GOOD)
+    result = invoke(tmp_path / "repo", tmp_path / "no_such_dir", "--format", "json")
+    assert result.exit_code == 2
+    assert stderr_lines(result) == [f"debtscan: error: {tmp_path / 'no_such_dir'}: path does not exist: "
+                                    f"{tmp_path / 'no_such_dir'}"]
+    assert [f["rule"] for f in json.loads(result.stdout)["findings"]] == ["DS201"]
+
+
+@pytest.mark.parametrize("config,needle", [
+    ("[tool.debtscan\nselect = [", "invalid TOML"),
+    ("[tool.debtscan]\nselekt = ['DS1']\n", "unknown key(s) in [tool.debtscan]: selekt"),
+    ("[tool.debtscan]\nfail-on = 3\n", "fail-on must be a string"),
+    ("[tool.debtscan]\nselect = ['DS999']\n", "DS999"),
+    ("[tool.debtscan]\ncatalog = { no_such_section = [] }\n", "no_such_section"),
+    (b"[tool.debtscan]\nselect = ['\xff']\n", "not UTF-8"),
+])
+def test_a_config_that_cannot_be_used_is_one_line_and_exit_2(tmp_path, config, needle):
+    write_project(tmp_path, {**GOOD, "pyproject.toml": config})
+    result = invoke(tmp_path)
+    assert result.exit_code == 2, result.output
+    lines = stderr_lines(result)
+    assert len(lines) == 1 and needle in lines[0] and "pyproject.toml" in lines[0], lines
+    assert "Traceback" not in result.output and result.stdout == ""
+
+
+@pytest.mark.parametrize("args", [("--select", "DS999"), ("--ignore", "DS9999"), ("--select", "XYZ1")])
+def test_an_unknown_rule_id_is_one_line_and_exit_2(tmp_path, args):
+    write_project(tmp_path, GOOD)
+    result = invoke(tmp_path, *args)
+    assert result.exit_code == 2
+    lines = stderr_lines(result)
+    assert len(lines) == 1 and args[1] in lines[0], lines
+
+
+def test_explaining_an_unknown_rule_is_one_line_and_exit_2():
+    result = CliRunner().invoke(main, ["rules", "--explain", "DS999"])
+    assert result.exit_code == 2 and len(stderr_lines(result)) == 1 and "DS999" in result.stderr
+
+
+# -- --output ------------------------------------------------------------------------------------------
+
+def leftovers(directory: Path, keep: str) -> list[str]:
+    return sorted(name for name in os.listdir(directory) if name != keep)
+
+
+def test_a_run_that_fails_leaves_an_earlier_report_untouched(tmp_path):
+    write_project(tmp_path / "repo", {**GOOD, "pyproject.toml": "[tool.debtscan]\nselekt = 1\n"})
+    report = tmp_path / "out" / "debt.json"
+    report.parent.mkdir()
+    report.write_text(OLD_REPORT)
+    result = invoke(tmp_path / "repo", "--format", "json", "--output", report)
+    assert result.exit_code == 2
+    assert report.read_text() == OLD_REPORT and leftovers(report.parent, "debt.json") == []
+
+
+class _DiskFullAfterHalf:
+    """A stream that writes half of what it is given, then fails as a full disk does."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text):
+        self.stream.write(text[: len(text) // 2])
+        self.stream.flush()
+        raise OSError(28, "No space left on device")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stream.close()
+        return False
+
+
+def writes_failing_with(wrapper, real_fdopen):
+    """os.fdopen whose streams opened for writing fail; reading (the scanned files) is untouched."""
+    def fdopen(fd, mode="r", *args, **kwargs):
+        stream = real_fdopen(fd, mode, *args, **kwargs)
+        return wrapper(stream) if "w" in mode else stream
+    return fdopen
+
+
+def test_a_write_that_fails_halfway_leaves_no_truncated_report(tmp_path, monkeypatch):
+    write_project(tmp_path / "repo", GOOD)
+    report = tmp_path / "out" / "debt.json"
+    report.parent.mkdir()
+    report.write_text(OLD_REPORT)
+    real_fdopen = os.fdopen
+    monkeypatch.setattr(os, "fdopen", writes_failing_with(_DiskFullAfterHalf, real_fdopen))
+    result = invoke(tmp_path / "repo", "--format", "json", "--output", report)
+    monkeypatch.undo()
+    assert result.exit_code == 2
+    assert stderr_lines(result) == [f"debtscan: error: cannot write {report}: No space left on device"]
+    assert report.read_text() == OLD_REPORT and leftovers(report.parent, "debt.json") == []
+
+
+def test_an_interrupted_write_leaves_no_truncated_report(tmp_path, monkeypatch):
+    report = tmp_path / "debt.json"
+    report.write_text(OLD_REPORT)
+    real_fdopen = os.fdopen
+
+    class Interrupted(_DiskFullAfterHalf):
+        def write(self, text):
+            self.stream.write(text[:10])
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fdopen", writes_failing_with(Interrupted, real_fdopen))
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically(report, json.dumps({"findings": [1, 2, 3]}))
+    monkeypatch.undo()
+    assert report.read_text() == OLD_REPORT and leftovers(tmp_path, "debt.json") == []
+
+
+def test_a_report_into_a_missing_directory_is_one_line_and_exit_2(tmp_path):
+    write_project(tmp_path / "repo", GOOD)
+    report = tmp_path / "no_such_dir" / "debt.json"
+    result = invoke(tmp_path / "repo", "--output", report)
+    assert result.exit_code == 2
+    lines = stderr_lines(result)
+    assert len(lines) == 1 and "cannot write" in lines[0] and str(report) in lines[0]
+    assert not report.parent.exists()
+
+
+def test_a_successful_run_replaces_the_report_whole(tmp_path):
+    write_project(tmp_path / "repo", GOOD)
+    report = tmp_path / "debt.json"
+    report.write_text(OLD_REPORT * 1000)  # longer than the new report: nothing of it may remain
+    result = invoke(tmp_path / "repo", "--format", "json", "--output", report)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert [f["rule"] for f in json.loads(report.read_text())["findings"]] == ["DS201"]
+    assert leftovers(tmp_path, "debt.json") == ["repo"]
