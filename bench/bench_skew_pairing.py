@@ -19,7 +19,9 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import pickle
 import random
+import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -70,14 +72,16 @@ def function(name: str, body: list[str], frame: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+NUMBER = re.compile(r'(?<![\w."])\d+(?:\.\d+)?(?![\w"])')  # a literal, not part of a name or a column
+
+
 def diverge(line: str, rng: random.Random) -> str:
-    """The same statement with one number changed (a constant that drifted)."""
-    digits = [index for index, char in enumerate(line) if char.isdigit() and not line[index - 1].isalpha()
-              and line[index - 1] != "_"]
-    if not digits:
-        return line + "  # unchanged"
-    index = rng.choice(digits)
-    return line[:index] + str((int(line[index]) + 1) % 10) + line[index + 1:]
+    """The same statement with one numeric literal changed (a constant that drifted)."""
+    numbers = list(NUMBER.finditer(line))
+    if not numbers:  # no constant: an operation that drifted instead
+        return line.replace("np.log1p", "np.log").replace(".dt.hour", ".dt.minute")
+    found = rng.choice(numbers)
+    return line[:found.start()] + str(int(float(found.group())) + 1) + line[found.end():]
 
 
 def generate(total: int, seed: int = 0):
@@ -150,6 +154,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 20_000, 40_000])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes for generating facts")
+    parser.add_argument("--units", metavar="FILE", help="keep the generated units in FILE (pickle) and reuse them")
     args = parser.parse_args()
     largest = max(args.sizes)
     import sklearn.feature_extraction.text  # noqa: F401  (imported before timing: the import is not the stage)
@@ -158,7 +163,14 @@ def main() -> int:
           flush=True)
     started = time.perf_counter()
     files, sides, planted = generate(largest)
-    units = extract(files, args.jobs)
+    if args.units and os.path.exists(args.units):
+        with open(args.units, "rb") as handle:
+            units = pickle.load(handle)
+    else:
+        units = extract(files, args.jobs)
+        if args.units:
+            with open(args.units, "wb") as handle:
+                pickle.dump(units, handle)
     print(f"  {len(units):,} feature units from {len(files)} files in {time.perf_counter() - started:.1f} s\n")
     print(f"{'functions':>10} {'pairing s':>10} {'per n·log n':>12} {'pairs':>7} {'confirm s':>10} "
           f"{'copies':>7}  planted copies found (exact / diverged / extended)")

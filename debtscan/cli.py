@@ -34,6 +34,19 @@ class DefaultGroup(click.Group):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
+    def invoke(self, ctx):
+        """An unexpected exception is an internal error: exit status 2, as documented, rather than
+        Python's 1, which CI would read as "debt found"."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as error:
+            import traceback
+
+            traceback.print_exc()  # for the bug report
+            fail(f"internal error: {type(error).__name__}: {error}")
+
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="debtscan")
@@ -68,8 +81,15 @@ def _display_root(root: Path) -> str:
 
 
 def fail(message: str) -> NoReturn:
-    click.echo(f"debtscan: error: {message}", err=True)
+    click.echo(f"debtscan: error: {one_line(message)}", err=True)
     sys.exit(EXIT_ERROR)
+
+
+def one_line(text: str) -> str:
+    """Text for one line of stderr: paths from the scanned tree may hold escapes and newlines."""
+    from debtscan.report.escape import visible
+
+    return visible(text).replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _scan_options(function):
@@ -230,7 +250,7 @@ def check(paths, fmt, output, fail_on, min_confidence, baseline, changed_only, s
     else:
         _emit(render(result, fmt, settings, color=use_color), output, use_color)
     for error in result.errors:
-        click.echo(f"debtscan: error: {error['path']}: {error['message']}", err=True)
+        click.echo(f"debtscan: error: {one_line(error['path'] + ': ' + error['message'])}", err=True)
     if result.errors:
         sys.exit(EXIT_ERROR)
     if result.gate(settings.fail_on) and not exit_zero:
@@ -264,7 +284,7 @@ def graph(paths, fmt, output, collapse, kinds, focus, depth, min_confidence, sel
         fail(str(error))
         return
     for error in result.errors:
-        click.echo(f"debtscan: error: {error['path']}: {error['message']}", err=True)
+        click.echo(f"debtscan: error: {one_line(error['path'] + ': ' + error['message'])}", err=True)
     if result.errors:
         sys.exit(EXIT_ERROR)
     drawn = graphs.graph_for(result)
@@ -344,7 +364,7 @@ def _baseline_scan(paths, config_path, select, ignore, jobs, entries):
     except (ConfigError, SelectionError, CatalogError) as error:
         fail(str(error))
     for error in result.errors:
-        click.echo(f"debtscan: error: {error['path']}: {error['message']}", err=True)
+        click.echo(f"debtscan: error: {one_line(error['path'] + ': ' + error['message'])}", err=True)
     if result.errors:
         fail("the baseline was not written because the scan had errors")
     return result, root

@@ -153,24 +153,25 @@ def settings_from_table(table: dict[str, Any], origin: str) -> Settings:
     return replace(settings, **changes)
 
 
+def _sub_table(raw: Any, section: str, known, origin: str, contents: str, noun: str = "key") -> dict:
+    """[tool.debtscan.<section>] as a table of known keys; anything else is an error."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{origin}: [tool.debtscan.{section}] must be a table of {contents}")
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise ConfigError(f"{origin}: unknown {noun}(s) in [tool.debtscan.{section}]: {', '.join(unknown)} "
+                          f"(known: {', '.join(known)})")
+    return raw
+
+
 def _roles(raw: Any, origin: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Globs that assign files a role outright, in the fixed order of ROLES."""
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{origin}: [tool.debtscan.roles] must be a table of role -> list of glob patterns")
-    unknown = sorted(set(raw) - set(ROLES))
-    if unknown:
-        raise ConfigError(f"{origin}: unknown role(s) in [tool.debtscan.roles]: {', '.join(unknown)} "
-                          f"(known: {', '.join(ROLES)})")
+    _sub_table(raw, "roles", ROLES, origin, "role -> list of glob patterns", noun="role")
     return tuple((role, _strings(raw, role, origin, f"roles.{role}")) for role in ROLES if role in raw)
 
 
 def _glue(raw: Any, origin: str) -> tuple[tuple[str, float], ...]:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{origin}: [tool.debtscan.glue] must be a table of thresholds ({KEYS['glue']})")
-    unknown = sorted(set(raw) - set(GLUE_KEYS))
-    if unknown:
-        raise ConfigError(f"{origin}: unknown key(s) in [tool.debtscan.glue]: {', '.join(unknown)} "
-                          f"(known: {', '.join(sorted(GLUE_KEYS))})")
+    _sub_table(raw, "glue", sorted(GLUE_KEYS), origin, "glue-code thresholds (" + ", ".join(GLUE_KEYS) + ")")
     for key in sorted(raw):
         value = raw[key]
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -216,12 +217,7 @@ def validate_data_table(raw: Any, origin: str) -> dict[str, Any]:
 
     Returns plain lists (`cmd` always a list); unknown keys and wrong types are errors.
     """
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{origin}: [tool.debtscan.data] must be a table")
-    unknown = sorted(set(raw) - set(DATA_KEYS))
-    if unknown:
-        raise ConfigError(f"{origin}: unknown key(s) in [tool.debtscan.data]: {', '.join(unknown)} "
-                          f"(known: {', '.join(sorted(DATA_KEYS))})")
+    _sub_table(raw, "data", DATA_KEYS, origin, "inputs, outputs, ignore and stages")
     data: dict[str, Any] = {key: list(_strings(raw, key, origin, f"data.{key}")) for key in ("inputs", "outputs", "ignore")
                             if key in raw}
     stages = raw.get("stages", [])

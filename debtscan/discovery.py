@@ -23,6 +23,22 @@ class Discovered:
     missing: list[str] = field(default_factory=list)  # path arguments that do not exist
 
 
+def reported(path: Path, root: Path) -> str:
+    """A file's root-relative name as every report can carry it: bytes that are not UTF-8 and
+    control characters (a newline would forge a line of a CI log) become backslash escapes."""
+    name = relative(path, root)
+    if name.isprintable():
+        return name
+    return "".join(char if char.isprintable() else _escaped(char) for char in name)
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, as os.fsdecode smuggles it in
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def relative(path: Path, root: Path) -> str:
     try:
         return path.relative_to(root).as_posix()
@@ -36,7 +52,7 @@ def discover(paths: list[Path], root: Path, exclude: tuple[str, ...], respect_gi
     seen: set[str] = set()
 
     def add(absolute: Path) -> None:
-        rel = relative(absolute, root)
+        rel = reported(absolute, root)
         if rel not in seen:
             seen.add(rel)
             found.files.append((str(absolute), rel))
@@ -44,7 +60,7 @@ def discover(paths: list[Path], root: Path, exclude: tuple[str, ...], respect_gi
     for argument in paths:
         absolute = Path(os.path.abspath(argument))
         if absolute.is_symlink() and not absolute.exists():
-            found.problems.append((relative(absolute, root), "is a broken or looping symlink"))
+            found.problems.append((reported(absolute, root), "is a broken or looping symlink"))
             continue
         if not absolute.exists():
             found.missing.append(str(argument))
@@ -55,7 +71,7 @@ def discover(paths: list[Path], root: Path, exclude: tuple[str, ...], respect_gi
         if absolute.is_dir():
             _walk(absolute, root, excluded, respect_gitignore, add, found)
         else:
-            found.problems.append((relative(absolute, root), "is not a regular file or directory"))
+            found.problems.append((reported(absolute, root), "is not a regular file or directory"))
     found.files.sort(key=lambda item: item[1])
     found.problems.sort()
     return found
@@ -70,7 +86,7 @@ def _walk(top: Path, root: Path, excluded, respect_gitignore: bool, add, found: 
                 _load_gitignore(directory, root, ignores)
 
     def onerror(error: OSError) -> None:
-        found.problems.append((relative(Path(error.filename), root), f"cannot be read ({error.strerror})"))
+        found.problems.append((reported(Path(error.filename), root), f"cannot be read ({error.strerror})"))
 
     for dirpath, dirnames, filenames in os.walk(top, onerror=onerror, followlinks=False):
         directory = Path(dirpath)

@@ -185,9 +185,10 @@ def keep_kinds(graph: nx.DiGraph, kinds: Iterable[str]) -> nx.DiGraph:
     wanted = set(kinds)
     if "module" in wanted:
         wanted |= {"entry", "package"}
-    unknown = wanted - set(NODE_KINDS)
+    known = set(NODE_KINDS) | {kind for _, kind in graph.nodes(data="kind")}
+    unknown = wanted - known
     if unknown:
-        raise GraphError(f"unknown node kind(s) {', '.join(sorted(unknown))} (choose from {', '.join(NODE_KINDS)})")
+        raise GraphError(f"unknown node kind(s) {', '.join(sorted(unknown))} (choose from {', '.join(sorted(known))})")
     return _ordered(graph, [node for node, kind in graph.nodes(data="kind") if kind in wanted])
 
 

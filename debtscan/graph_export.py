@@ -21,13 +21,13 @@ from debtscan.report.escape import visible
 
 SCALAR = (str, int, float, bool)
 SHAPES_DOT = {"entry": "box", "module": "box", "package": "folder", "data": "cylinder", "model": "box3d",
-              "external": "hexagon", "manifest": "note"}
+              "feature": "ellipse", "external": "hexagon", "manifest": "note"}
 STYLE_DOT = {"entry": 'style="rounded,bold"', "module": 'style="rounded"', "package": "", "data": "", "model": "",
-             "external": 'style="dashed"', "manifest": ""}
+             "feature": "", "external": 'style="dashed"', "manifest": ""}
 SEVERITY_COLOR = {"error": "#c62828", "warning": "#ef6c00", "info": "#1565c0"}
 # Mermaid shapes: open and close brackets around a quoted label.
 SHAPES_MERMAID = {"entry": ("([", "])"), "module": ("[", "]"), "package": ("[", "]"), "data": ("[(", ")]"),
-                  "model": ("[[", "]]"), "external": ("{{", "}}"), "manifest": ("[/", "/]")}
+                  "model": ("[[", "]]"), "feature": ("((", "))"), "external": ("{{", "}}"), "manifest": ("[/", "/]")}
 MERMAID_ID = re.compile(r"^n\d+$")
 
 
@@ -115,7 +115,8 @@ def to_mermaid(graph: nx.DiGraph) -> str:
         lines.append(f"    {ids[source]} {arrow}|{kind}| {ids[target]}")
     styles = {"entry": "fill:#e3f2fd,stroke:#1565c0", "module": "fill:#f5f5f5,stroke:#616161",
               "package": "fill:#f5f5f5,stroke:#616161", "data": "fill:#e8f5e9,stroke:#2e7d32",
-              "model": "fill:#f3e5f5,stroke:#6a1b9a", "external": "fill:#fffde7,stroke:#f9a825",
+              "model": "fill:#f3e5f5,stroke:#6a1b9a", "feature": "fill:#e0f7fa,stroke:#00838f",
+              "external": "fill:#fffde7,stroke:#f9a825",
               "manifest": "fill:#eceff1,stroke:#455a64", "debt": "stroke:#c62828,stroke-width:3px"}
     for name in sorted(classes):
         lines.append(f"    classDef {name} {styles.get(name, 'fill:#ffffff')}")
@@ -146,7 +147,7 @@ def to_tree(graph: nx.DiGraph, title: str = ".", color: bool = False, width: int
         for _, target, edge in graph.out_edges(node, data=True):
             relations.append((edge.get("kind", ""), target))
         for source, _, edge in graph.in_edges(node, data=True):
-            if edge.get("kind") in ("reads", "serves"):
+            if edge.get("kind") in ("reads", "serves", "feeds"):
                 relations.append((edge["kind"], source))
         for kind, other in sorted(relations, key=lambda item: (_RELATION_ORDER.get(item[0], 9), item[1])):
             line = Text(f"{kind} ", style="dim")
@@ -167,9 +168,9 @@ def to_tree(graph: nx.DiGraph, title: str = ".", color: bool = False, width: int
     return buffer.getvalue()
 
 
-_RELATION_ORDER = {"reads": 0, "serves": 1, "writes": 2, "trains": 3, "imports": 4, "declares": 5}
+_RELATION_ORDER = {"reads": 0, "serves": 1, "feeds": 2, "writes": 3, "trains": 4, "imports": 5, "declares": 6}
 _KIND_STYLE = {"entry": "bold cyan", "module": "cyan", "package": "cyan", "data": "green", "model": "magenta",
-               "external": "yellow", "manifest": "blue"}
+               "feature": "bright_cyan", "external": "yellow", "manifest": "blue"}
 
 
 def _node_text(graph: nx.DiGraph, node: str) -> Text:

@@ -49,9 +49,10 @@ class UnreadableFile(Rule):
     """A file that could not be read or decoded.
 
     ## What it does
-    Reports files that cannot be read (permissions, broken or looping symlinks), decoded
-    (invalid UTF-8 or an unknown coding cookie, NUL bytes) or understood (notebooks that are
-    not nbformat 4 JSON).
+    Reports files that cannot be read (permissions, broken or looping symlinks, pipes and
+    devices), decoded (invalid UTF-8 or an unknown coding cookie, NUL bytes), understood
+    (notebooks that are not nbformat 4 JSON) or afforded (more than 2 MB of code, as generated
+    modules hold).
 
     ## Why is this bad?
     The file is skipped, so whatever debt it holds goes unseen.

@@ -59,8 +59,9 @@ class Confidence(_Ordered):
 class Location:
     """A span in a scanned file. Lines are 1-based, columns 0-based, as Python reports them.
 
-    For notebooks `line` is the line inside cell `cell` (0-based cell index), so a reader can
-    jump straight to it; `line` always refers to what a person sees.
+    For notebooks `line` is the line inside cell `cell` (numbered from 1 in notebook order,
+    markdown cells included), so a reader can jump straight to it; `line` always refers to what
+    a person sees.
     """
 
     path: str

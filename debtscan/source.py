@@ -241,24 +241,27 @@ def mask_magics(code: str) -> str:
             return "\n".join("" for _ in lines)
         lines[first] = ""
     scanner = _LineScanner()
-    for index, line in enumerate(lines):
-        if not scanner.at_statement_start():
-            scanner.feed(line)
-            continue
+    index = 0
+    while index < len(lines):
+        line = lines[index]
         stripped = line.lstrip()
         indent = line[: len(line) - len(stripped)]
-        if stripped.startswith(("%", "!")):
-            lines[index] = indent + "pass"
-            continue
         assigned = ASSIGNED_MAGIC.match(line)
-        if assigned:
-            lines[index] = assigned.group(1) + "None"
-            continue
-        state = scanner.state()
-        code_part = scanner.feed(line)
-        if stripped.startswith("?") or (scanner.at_statement_start() and code_part.rstrip().endswith("?")):
-            lines[index] = indent + "pass"  # `obj?` / `?obj` asks IPython for help
-            scanner.restore(state)
+        if scanner.at_statement_start() and (stripped.startswith(("%", "!")) or assigned):
+            lines[index] = assigned.group(1) + "None" if assigned and not stripped.startswith(("%", "!")) \
+                else indent + "pass"
+            while line.endswith("\\") and index + 1 < len(lines):  # `!cmd \` goes on, as IPython reads it
+                index += 1
+                line, lines[index] = lines[index], ""
+        elif scanner.at_statement_start():
+            state = scanner.state()
+            code_part = scanner.feed(line)
+            if stripped.startswith("?") or (scanner.at_statement_start() and code_part.rstrip().endswith("?")):
+                lines[index] = indent + "pass"  # `obj?` / `?obj` asks IPython for help
+                scanner.restore(state)
+        else:
+            scanner.feed(line)
+        index += 1
     return "\n".join(lines)
 
 

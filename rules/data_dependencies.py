@@ -18,6 +18,8 @@ from debtscan.model import Confidence, Finding, Location
 from debtscan.rule import ProjectRule
 from .dataflow import Access, DataFlow
 from .io_facts import IOCollector
+from .roles import KEY as ROLES_KEY
+from .roles import scope_role
 
 FAMILY = "data-dependency"
 LOCAL_ROLES = ("data", "model")
@@ -496,11 +498,12 @@ def graph_contribution(project) -> dict:
                       "path": access.location, "role": access.role, "source": access.external or "",
                       "provided_by": access.provided_by, "declared": bool(is_declared), "resolution": access.status})
         module = f"module:{access.where}"
+        role = _code_role(project, access) if access.role == "model" else None
         if access.op == "read":
-            serves = access.role == "model" and any(program.web for program in programs)
+            serves = access.role == "model" and (any(program.web for program in programs) or role == "serving")
             edges.append({"source": node, "target": module, "kind": "serves" if serves else "reads"})
         else:
-            trains = access.role == "model" and any(program.fits for program in programs)
+            trains = access.role == "model" and (any(program.fits for program in programs) or role == "training")
             edges.append({"source": module, "target": node, "kind": "trains" if trains else "writes"})
         sites.append({"path": access.where, "line": access.where_line, "node": node, "match": access.location[:60]})
     accessed = {access.node for access in flow.accesses}
@@ -519,6 +522,15 @@ def graph_contribution(project) -> dict:
     stats = flow.counts()
     stats.update({"manifests": len(declared.manifests), "stages": len(declared.stages)})
     return {"nodes": nodes, "edges": edges, "sites": sites, "graph": stats}
+
+
+def _code_role(project, access: Access) -> str | None:
+    """The role `rules/roles.py` gives the code of an access (training, serving, …), when its
+    facts were collected (the DS4xx rules ran) and rest on code rather than on names."""
+    if not any(ROLES_KEY in facts.data for facts in project.files.values()):
+        return None
+    role = scope_role(project, access.where, access.where_scope)
+    return role.name if role.firm else None
 
 
 GRAPH = (graph_contribution,)

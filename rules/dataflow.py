@@ -43,6 +43,7 @@ VERSIONED = re.compile(r"(?:/|@|=|^)(?:v?\d+(?:\.\d+)+|[0-9a-f]{40}|[0-9a-f]{7,1
 PROJECT_MARKERS = ("requirements.txt", "setup.py", "setup.cfg", "pyproject.toml", "Pipfile", "environment.yml",
                    "environment.yaml", "conda.yaml", "Dockerfile", "MLproject", "dvc.yaml", "Makefile", "README.md",
                    "README.rst", "README.txt", "README")
+DOWNLOADED_EXTENSIONS = DATA_EXTENSIONS + (".json", ".pkl", ".pt", ".h5", ".bin")
 SYSTEM_PATHS = ("/dev/", "/proc/", "/sys/")
 TOKEN = re.compile(r"[A-Za-z][a-z0-9]*|[A-Z]+(?![a-z])|\d+")
 
@@ -501,7 +502,8 @@ class DataFlow:
         for part in parts:
             if isinstance(part, str):
                 out.append(part)
-            elif part[0] in ("cli", "env") and len(part) > 2 and part[2] is not None and constant(tuple(part[2])) is not None:
+            elif part[0] in ("cli", "env") and len(part) > 2 and part[2] is not None \
+                    and constant(tuple(part[2])) is not None:
                 out.append(constant(tuple(part[2])))
             else:
                 out.append("{" + str(part[1]) + "}" if part[0] in ("cli", "config", "cliobj", "configobj")
@@ -638,7 +640,7 @@ class DataFlow:
                 return None
             if reason == "checksum":
                 return "checksum"
-            if event["op"] == "read" and location.lower().split("?", 1)[0].endswith(DATA_EXTENSIONS + (".json", ".pkl", ".pt", ".h5", ".bin")) \
+            if event["op"] == "read" and location.lower().split("?", 1)[0].endswith(DOWNLOADED_EXTENSIONS) \
                     and event.get("role") in ("data", "auto"):
                 return "version"
             return None

@@ -32,7 +32,7 @@ import libcst as cst
 
 from debtscan.config import DEFAULT_EXCLUDE
 from debtscan.engine import make_finding
-from debtscan.model import MODULE_SCOPE, Confidence, Finding, Severity
+from debtscan.model import MODULE_SCOPE, Confidence, Finding, Location, Severity
 from debtscan.rule import Collector, FileRule, ProjectRule
 
 FAMILY = "dead-code"
@@ -573,30 +573,47 @@ class ConstantCondition(ProjectRule):
     def check(self, project) -> Iterable[Finding]:
         table = _FlagTable.of(project)
         for path, item in table.data.items():
+            # A switch tested in many places is one decision: report its first dead branch and
+            # list the others, instead of one finding per `if` (notebooks test a flag per cell).
+            by_switch: dict[tuple[str, ...], list[tuple[dict, bool]]] = {}
             for condition in item["conditions"]:
                 value, used = evaluate(condition["test"], lambda leaf, path=path: table.lookup(path, leaf))
-                if value is None:
+                if value is None or (value and condition["orelse"] is None):
                     continue
-                yield from self._report(path, condition, value, used)
+                if used:
+                    by_switch.setdefault(tuple(used), []).append((condition, value))
+                else:
+                    yield self._finding(path, condition, value, [], [])
+            for used, branches in by_switch.items():
+                (condition, value), others = branches[0], branches[1:]
+                yield self._finding(path, condition, value, list(used), [_dead_part(other, v) for other, v in others])
 
-    def _report(self, path: str, condition: dict, value: bool, used: list) -> Iterator[Finding]:
+    def _finding(self, path: str, condition: dict, value: bool, used: list, others: list[dict]) -> Finding:
         keyword, text = condition["keyword"], condition["text"]
         why = (f"{'; '.join(used)} and nothing in the project changes it or reads it from config"
                if used else f"the condition is always {'true' if value else 'false'}")
-        confidence = Confidence.MEDIUM if used else Confidence.HIGH
         kind = "a dead experimental path" if used else "dead code"
-        if not value:
-            lines = _lines(condition["body"])
-            message = (f"The body of `{keyword} {text}:` can never run: {why}, so its {lines} "
-                       f"line{'s are' if lines != 1 else ' is'} {kind}.")
-            yield make_finding(type(self), path, condition["span"], message, confidence=confidence,
-                               symbol=condition["symbol"])
-        elif condition["orelse"] is not None:
+        if value:
             lines = _lines(condition["orelse_body"])
-            message = (f"The `{condition['orelse_keyword']}` branch of `{keyword} {text}:` can never run: {why}, "
-                       f"so its {lines} line{'s are' if lines != 1 else ' is'} {kind}.")
-            yield make_finding(type(self), path, condition["orelse"], message, confidence=confidence,
-                               symbol=condition["symbol"])
+            what = f"The `{condition['orelse_keyword']}` branch of `{keyword} {text}:`"
+        else:
+            lines = _lines(condition["body"])
+            what = f"The body of `{keyword} {text}:`"
+        more = (f", and so {'are' if len(others) != 1 else 'is'} {len(others)} more branch"
+                f"{'es' if len(others) != 1 else ''} in this file that test{'' if len(others) != 1 else 's'} it"
+                if others else "")
+        message = (f"{what} can never run: {why}, so its {lines} line{'s are' if lines != 1 else ' is'} "
+                   f"{kind}{more}.")
+        related = [Location(path=path, line=span["line"], column=span["column"], end_line=span["end_line"],
+                            end_column=span["end_column"], cell=span["cell"]) for span in others]
+        return make_finding(type(self), path, _dead_part(condition, value), message,
+                            confidence=Confidence.MEDIUM if used else Confidence.HIGH, symbol=condition["symbol"],
+                            related=related)
+
+
+def _dead_part(condition: dict, value: bool) -> dict:
+    """Where the branch that never runs starts: the `if` itself, or its `else`/`elif`."""
+    return condition["orelse"] if value else condition["span"]
 
 
 # -- DS702 ----------------------------------------------------------------------------------------
@@ -939,6 +956,8 @@ def _code_statements(tree: ast.Module) -> int | None:
     """How many statements look like code, or None when any looks like prose or an annotation."""
     count = 0
     for statement in tree.body:
+        if isinstance(statement, ast.Assign) and any(isinstance(target, ast.Starred) for target in statement.targets):
+            return None  # `* lr = 0.01`: a Markdown bullet, which Python would not compile
         if isinstance(statement, ast.AnnAssign):
             if statement.value is None:
                 return None  # `Note: text` and `name: str` read as prose or documentation
@@ -958,8 +977,8 @@ def _code_statements(tree: ast.Module) -> int | None:
 
 def _parses_as_code(lines: list[str]) -> bool:
     text = textwrap.dedent("\n".join(lines))
-    if any(line.lstrip().startswith((">>>", "...")) for line in text.split("\n")):
-        return False  # a doctest-style example
+    if any(line.lstrip().startswith((">>>", "...", "```")) for line in text.split("\n")):
+        return False  # a doctest-style example, or a code example in Markdown
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):

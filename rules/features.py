@@ -32,6 +32,7 @@ from debtscan.model import MODULE_SCOPE
 from debtscan.rule import Collector
 from debtscan.traversal import TRIVIA, children as _all_children
 from ._calls import literal, UNKNOWN
+from .roles import CatalogIndex
 
 KEY = "features"
 GRAM_BITS = 18
@@ -56,10 +57,8 @@ _CASTS_SAME = {"float", "to_numeric", "float32", "float64", "asarray", "array", 
 _CASTS = {"int": "int", "int32": "int", "int64": "int", "str": "str", "bool": "bool", "round": "round"}
 
 
-class FeatureIndex:
-    """The catalog's feature knowledge, indexed once per process."""
-
-    _cache: dict[int, "FeatureIndex"] = {}
+class FeatureIndex(CatalogIndex):
+    """The catalog's knowledge of feature code."""
 
     def __init__(self, catalog: dict[str, Any]) -> None:
         features = catalog.get("features", {})
@@ -68,13 +67,7 @@ class FeatureIndex:
         self.column_methods = frozenset(features.get("column_methods", []))
         self.generic_names = frozenset(features.get("generic_names", []))
         self.containers = frozenset(features.get("not_feature_containers", []))
-
-    @classmethod
-    def of(cls, catalog: dict[str, Any]) -> "FeatureIndex":
-        key = id(catalog)
-        if key not in cls._cache:
-            cls._cache[key] = cls(catalog)
-        return cls._cache[key]
+        self.record_bases = frozenset(features.get("record_bases", []))
 
 
 # -- small questions about expressions -------------------------------------------------------------
@@ -134,12 +127,16 @@ def _walk(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
         stack.extend(_children(current))
 
 
-def reads_key(node: cst.CSTNode, index: "FeatureIndex | None" = None) -> bool:
-    """Whether an expression reads a named field: `df["a"]`, `row.get("a")`."""
+def reads_key(node: cst.CSTNode, index: "FeatureIndex | None" = None, records: frozenset[str] = frozenset()) -> bool:
+    """Whether an expression reads a named field: `df["a"]`, `row.get("a")`, or `order.a` where
+    `order` is one of `records`, parameters annotated with a request model (pydantic)."""
     for item in _walk(node):
-        if isinstance(item, cst.Subscript) and _key_of(item, index) is not None:
+        kind = type(item)
+        if kind is cst.Subscript and _key_of(item, index) is not None:
             return True
-        if isinstance(item, cst.Call) and _get_key(item, index) is not None:
+        if kind is cst.Call and _get_key(item, index) is not None:
+            return True
+        if records and kind is cst.Attribute and type(item.value) is cst.Name and item.value.value in records:
             return True
     return False
 
@@ -163,7 +160,7 @@ def _computes(node: cst.CSTNode, index: FeatureIndex) -> bool:
     return False
 
 
-def _builder(node: cst.CSTNode, index: FeatureIndex) -> bool:
+def _builder(node: cst.CSTNode, index: FeatureIndex, records: frozenset[str] = frozenset()) -> bool:
     """A dict, list or tuple literal with at least two entries read from named fields."""
     if isinstance(node, cst.Dict):
         values = [element.value for element in node.elements
@@ -172,7 +169,7 @@ def _builder(node: cst.CSTNode, index: FeatureIndex) -> bool:
         values = [element.value for element in node.elements if isinstance(element, cst.Element)]
     else:
         return False
-    reading = [value for value in values if reads_key(value, index)]
+    reading = [value for value in values if reads_key(value, index, records)]
     return len(reading) >= 2 and any(_computes(value, index) for value in reading)
 
 
@@ -181,25 +178,25 @@ def _column_target(target: cst.BaseExpression, index: FeatureIndex) -> bool:
     return isinstance(target, cst.Subscript) and _key_of(target, index) is not None
 
 
-def is_feature_statement(statement: cst.CSTNode, index: FeatureIndex) -> bool:
+def is_feature_statement(statement: cst.CSTNode, index: FeatureIndex, records: frozenset[str] = frozenset()) -> bool:
     """Whether a statement (or a block holding one) computes model inputs from raw fields."""
     for item in _walk(statement):
         if isinstance(item, (cst.FunctionDef, cst.ClassDef)) and item is not statement:
             continue
         if isinstance(item, cst.Assign):
             if any(_column_target(target.target, index) for target in item.targets) and (
-                    reads_key(item.value, index) or _computes(item.value, index)):
+                    reads_key(item.value, index, records) or _computes(item.value, index)):
                 return True
             if any(isinstance(target.target, cst.Subscript) for target in item.targets) and _computes(item.value, index):
                 return True
-            if reads_key(item.value, index) and _computes(item.value, index):
+            if reads_key(item.value, index, records) and _computes(item.value, index):
                 return True
         elif isinstance(item, cst.AugAssign) and _column_target(item.target, index):
             return True
-        elif isinstance(item, cst.AnnAssign) and item.value is not None and reads_key(item.value, index) \
+        elif isinstance(item, cst.AnnAssign) and item.value is not None and reads_key(item.value, index, records) \
                 and _computes(item.value, index):
             return True
-        elif isinstance(item, (cst.Dict, cst.List, cst.Tuple)) and _builder(item, index):
+        elif isinstance(item, (cst.Dict, cst.List, cst.Tuple)) and _builder(item, index, records):
             return True
         elif isinstance(item, cst.Call) and _is_feature_call(item):
             return True
@@ -469,7 +466,7 @@ class _Canonical:
             body, orelse = self.of(node.body), self.of(node.orelse)
             if (body, orelse) == ("1.0", "0.0"):
                 return f"int({_bare(self.of(node.test))})"
-            return f"({body} if {self.of(node.test)} else {orelse})"
+            return f"where({_bare(self.of(node.test))}, {body}, {orelse})"
         if isinstance(node, cst.FormattedString):
             parts = []
             for part in node.parts:
@@ -555,8 +552,8 @@ class _Canonical:
             return _minmax("max" if name.startswith("max") else "min", *operands)
         if name == "fillna" and receiver is not None and len(args) == 1:
             return f"fillna({receiver}, {args[0]})"
-        if name == "where" and receiver is None and len(args) == 3 and args[1:] == ["1.0", "0.0"]:
-            return f"int({_bare(args[0])})"
+        if name == "where" and receiver is None and len(args) == 3:
+            return f"int({_bare(args[0])})" if args[1:] == ["1.0", "0.0"] else f"where({_bare(args[0])}, {args[1]}, {args[2]})"
         if name in ("apply", "map") and receiver is not None and len(node.args) == 1:
             function = node.args[0].value
             if isinstance(function, cst.Lambda) and len(function.params.params) == 1:
@@ -579,7 +576,15 @@ def _is_number(text: str) -> bool:
 
 
 def _bare(text: str) -> str:
-    return text[1:-1] if text.startswith("(") and text.endswith(")") and text.count("(") == 1 else text
+    """`(a > b)` without its outer parentheses (only when they enclose the whole text)."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return text
+    depth = 0
+    for position, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        if depth == 0 and position < len(text) - 1:
+            return text
+    return text[1:-1]
 
 
 def _last(text: str) -> str:
@@ -625,7 +630,8 @@ class FeatureCollector(Collector):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self.index = FeatureIndex.of(ctx.catalog)
-        self.functions: list[list] = []  # [node, scope, marked]
+        self.functions: list[list] = []  # [node, scope, marked, parameters that are request models]
+        self.record_types: set[str] = set()
         self.top_level: dict[int, cst.CSTNode] = {}
         self.current_top: cst.CSTNode | None = None
         self.marked_top: set[int] = set()
@@ -664,12 +670,30 @@ class FeatureCollector(Collector):
     visit_SimpleStatementLine = visit_If = visit_For = visit_While = visit_With = visit_Try = _enter_statement
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.functions.append([node, self.ctx.scope, False])
+        self.functions.append([node, self.ctx.scope, False, self._record_parameters(node)])
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        function, scope, marked = self.functions.pop()
+        function, scope, marked, records = self.functions.pop()
         if marked:
-            self._function_unit(function, scope)
+            self._function_unit(function, scope, records)
+
+    @property
+    def _records(self) -> frozenset[str]:
+        return self.functions[-1][3] if self.functions else frozenset()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if not self.ctx.symbols[:-1] and any(self.ctx.qualify(base.value) in self.index.record_bases
+                                             for base in node.bases):
+            self.record_types.add(node.name.value)
+
+    def _record_parameters(self, node: cst.FunctionDef) -> frozenset[str]:
+        """Parameters annotated with a request model class of this module (`order: Order`)."""
+        found = set()
+        for param in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params):
+            annotation = param.annotation.annotation if param.annotation is not None else None
+            if type(annotation) is cst.Name and annotation.value in self.record_types:
+                found.add(param.name.value)
+        return frozenset(found)
 
     def _mark(self) -> None:
         if self.functions:
@@ -679,8 +703,9 @@ class FeatureCollector(Collector):
 
     # what marks a feature statement ---------------------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:
-        if any(isinstance(target.target, cst.Subscript) for target in node.targets) or reads_key(node.value, self.index):
-            if is_feature_statement(node, self.index):
+        if any(isinstance(target.target, cst.Subscript) for target in node.targets) or \
+                reads_key(node.value, self.index, self._records):
+            if is_feature_statement(node, self.index, self._records):
                 self._mark()
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
@@ -688,11 +713,11 @@ class FeatureCollector(Collector):
             self._mark()
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None and is_feature_statement(node, self.index):
+        if node.value is not None and is_feature_statement(node, self.index, self._records):
             self._mark()
 
     def visit_Dict(self, node: cst.Dict) -> None:
-        if _builder(node, self.index):
+        if _builder(node, self.index, self._records):
             self._mark()
 
     visit_List = visit_Tuple = visit_Dict
@@ -709,13 +734,13 @@ class FeatureCollector(Collector):
         return {name: target for name, target in table.items()
                 if target and not (own and target.startswith(own)) and name not in self.module_assigned}
 
-    def _function_unit(self, node: cst.FunctionDef, scope: str) -> None:
+    def _function_unit(self, node: cst.FunctionDef, scope: str, records: frozenset[str]) -> None:
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
         statements = [statement for statement in body if not _is_docstring(statement)
                       and not isinstance(statement, (cst.FunctionDef, cst.ClassDef))]
-        kept = [statement for statement in statements if is_feature_statement(statement, self.index)]
+        kept = [statement for statement in statements if is_feature_statement(statement, self.index, records)]
         if kept:
-            self._unit(scope, node.name.value, "function", node.name, statements, kept, node)
+            self._unit(scope, node.name.value, "function", node.name, statements, kept, node, records)
 
     def leave_Module(self, node: cst.Module) -> None:
         for block in self.blocks:
@@ -736,7 +761,7 @@ class FeatureCollector(Collector):
         self.ctx.facts.data[KEY] = {"units": self.units}
 
     def _unit(self, scope: str, name: str, kind: str, anchor: cst.CSTNode, statements: list[cst.CSTNode],
-              kept: list[cst.CSTNode], function: cst.FunctionDef | None) -> None:
+              kept: list[cst.CSTNode], function: cst.FunctionDef | None, records: frozenset[str] = frozenset()) -> None:
         locals_ = _bound_names(function, statements)
         if function is None:  # a script's names are its own, like a function's locals
             locals_ |= self.module_assigned - set(self.constants)
@@ -761,10 +786,11 @@ class FeatureCollector(Collector):
             "statements": rows,
             "grams": _grams(stream),
             "size": len(stream) - len(kept),
-            "features": self._features(statements, locals_, globals_),
+            "features": self._features(statements, locals_, globals_, records),
         })
 
-    def _features(self, statements: list[cst.CSTNode], locals_: set[str], globals_: dict[str, str]) -> list[list]:
+    def _features(self, statements: list[cst.CSTNode], locals_: set[str], globals_: dict[str, str],
+                  records: frozenset[str]) -> list[list]:
         """[name, canonical expression, source text, span] for every named feature computed."""
         canonical = _Canonical(locals_, self.constants, globals_, self.index)
         found: list[list] = []
@@ -797,7 +823,7 @@ class FeatureCollector(Collector):
                         found.append([key, form, "", span])
                         self.texts.append((found[-1], 2, small, span, 70))
             for item in _walk(statement):
-                if isinstance(item, cst.Dict) and _builder(item, self.index):
+                if isinstance(item, cst.Dict) and _builder(item, self.index, records):
                     for element in item.elements:
                         if isinstance(element, cst.DictElement) and _string(element.key) is not None:
                             note(_string(element.key), element.value, element)

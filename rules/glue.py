@@ -18,7 +18,7 @@ import libcst as cst
 
 from debtscan.catalog import index_by_name
 from debtscan.engine import make_finding
-from debtscan.model import MODULE_SCOPE, Confidence, Finding, Severity
+from debtscan.model import Confidence, Finding, Severity
 from debtscan.rule import Collector, ProjectRule
 from ._calls import call_text
 from .dead_code import TEST_PATH
@@ -82,23 +82,23 @@ class GlueCollector(Collector):
         self.index = GlueIndex.of(ctx.catalog)
         self.current: _Statement | None = None
         self.call_funcs: set[int] = set()
-        self.functions: dict[str, dict[str, Any]] = {}
-        self.entered: list[str] = []  # the functions being traversed, innermost last
+        self.functions: list[dict[str, Any]] = []
+        self.entered: list[dict[str, Any]] = []  # the functions being traversed, innermost last
         self.module = {"statements": 0, "glue": 0, "conversions": Counter(), "crossing": False, "span": None}
         self.import_roots: tuple[int, frozenset[str]] = (-1, frozenset())
 
     # functions ---------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        name = self.ctx.scope  # the tracker has entered the function already
-        if name not in self.functions:
-            self.functions[name] = {"name": self.ctx.symbol, "span": None, "statements": 0,
-                                    "glue": 0, "conversions": Counter(), "crossing": False}
-        self.entered.append(name)
+        # One record per definition: a notebook that redefines `preprocess` has two functions.
+        record = {"name": self.ctx.symbol, "span": None, "statements": 0, "glue": 0, "conversions": Counter(),
+                  "crossing": False}
+        self.functions.append(record)
+        self.entered.append(record)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         # Positions cost a pass over the file: ask only for functions that could be reported.
-        record = self.functions.get(self.entered.pop())
-        if record is not None and record["crossing"] and record["span"] is None:
+        record = self.entered.pop()
+        if record["crossing"]:
             record["span"] = self.ctx.span(node.name)
 
     def leave_Module(self, node: cst.Module) -> None:
@@ -114,10 +114,7 @@ class GlueCollector(Collector):
         if statement is None:
             return
         glue = bool(statement.conversions) and not statement.other
-        targets = [self.module]
-        scope = self.ctx.scope
-        if scope != MODULE_SCOPE and scope in self.functions:
-            targets.append(self.functions[scope])
+        targets = [self.module] + self.entered[-1:]
         for target in targets:
             target["statements"] += 1
             if glue:
@@ -206,7 +203,7 @@ class GlueCollector(Collector):
 
         self.ctx.facts.data[FAMILY] = {
             "module": plain(self.module),
-            "functions": [plain(record) for record in self.functions.values() if record["glue"]],
+            "functions": [plain(record) for record in self.functions if record["glue"]],
         }
 
 

@@ -27,7 +27,7 @@ import libcst as cst
 
 from debtscan.catalog import index_by_name
 from debtscan.model import MODULE_SCOPE
-from debtscan.names import dotted
+from debtscan.names import _blocks_of, dotted
 from debtscan.rule import Collector
 from ._calls import argument, call_text, has_star, keyword, literal, positional, UNKNOWN
 
@@ -41,7 +41,8 @@ SQL_WRITE = re.compile(r"\b(?:INSERT\s+(?:OVERWRITE\s+)?(?:INTO\s+)?(?:TABLE\s+)
                        r"(?:IF\s+NOT\s+EXISTS\s+)?)([A-Za-z_][\w.]*)", re.I)
 SQL_START = re.compile(r"^\s*(?:SELECT|WITH|INSERT|UPDATE|DELETE|CREATE|MERGE|REPLACE)\b", re.I)
 SQL_CTE = re.compile(r"(?:\bWITH|,)\s*([A-Za-z_]\w*)\s+AS\s*\(", re.I)
-CONDITIONAL = (cst.If, cst.Try, cst.TryStar, cst.For, cst.While, cst.Match)
+WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+IN_MEMORY = ("io.StringIO", "io.BytesIO")
 
 Template = tuple
 
@@ -123,7 +124,7 @@ def starts_absolute(template: Template) -> bool:
         return False
     head = template[0]
     if isinstance(head, str):
-        return head.startswith(("/", "~")) or SCHEME.match(head) is not None or re.match(r"^[A-Za-z]:[\\/]", head) is not None
+        return head.startswith(("/", "~")) or SCHEME.match(head) is not None or WINDOWS_DRIVE.match(head) is not None
     return head[0] in ("home", "tmp")
 
 
@@ -195,6 +196,10 @@ def concat(left: Template, right: Template) -> Template:
     return normalise(left + right)
 
 
+def _tables(names: list[str]) -> list[str]:
+    return sorted({name for name in names if name.upper() not in ("SELECT", "DUAL", "LATERAL", "UNNEST")})
+
+
 def render(template: Template) -> str:
     """How a template reads in messages: holes in braces, unknown parts as `*`."""
     out = []
@@ -242,8 +247,7 @@ def sql_tables(sql: str) -> tuple[list[str], list[str]]:
     ctes = {name.lower() for name in SQL_CTE.findall(sql)}
     written = [name for name in SQL_WRITE.findall(sql) if name.lower() not in ctes]
     read = [name for name in SQL_READ.findall(sql) if name.lower() not in ctes and name not in written]
-    keep = lambda names: sorted(set(name for name in names if name.upper() not in ("SELECT", "DUAL", "LATERAL", "UNNEST")))  # noqa: E731
-    return keep(read), keep(written)
+    return _tables(read), _tables(written)
 
 
 # -- the collector ---------------------------------------------------------------------------------
@@ -333,7 +337,7 @@ class IOCollector(Collector):
                     elif isinstance(small, cst.AnnAssign) and small.value is not None:
                         self.bind_target(small.target, small.value, self.final)
             elif isinstance(statement, (cst.If, cst.Try, cst.With)):
-                for block in _blocks(statement):
+                for block in _blocks_of(statement):
                     self._prescan(block)
 
     # -- scopes ---------------------------------------------------------------------------------
@@ -345,7 +349,8 @@ class IOCollector(Collector):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         in_class = self.scopes[-1].kind == "class"
-        decorators = {dotted(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator) or "" for d in node.decorators}
+        decorators = {dotted(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator) or ""
+                      for d in node.decorators}
         method = in_class and not any(name.endswith("staticmethod") for name in decorators)
         cli_options = self._cli_options(node)
         scope = _Scope("function", self.depth)
@@ -634,7 +639,7 @@ class IOCollector(Collector):
             key = literal(args[0].value) if args else UNKNOWN
             default = self.evaluate(args[1].value, depth + 1)[0] if len(args) > 1 else None
             return [(("env", key if isinstance(key, str) else "?", default),)]
-        if qualified in index.config_loaders or method in ("safe_load", "load_config", "read_config") and "yaml" in qualified:
+        if qualified in index.config_loaders or method in ("safe_load", "load_config") and "yaml" in qualified:
             return [(("configobj", "config"),)]
         function = qualified.replace("()", "").rsplit(".", 1)[-1] if qualified else method
         if method in index.cli_parsers or function in index.cli_functions:
@@ -643,7 +648,8 @@ class IOCollector(Collector):
             return [(("configobj", "config"),)]
         if receiver is not None:
             if method == "joinpath":
-                return product([self.evaluate(receiver, depth + 1)] + [self.evaluate(a.value, depth + 1) for a in args], join)
+                parts = [self.evaluate(receiver, depth + 1)] + [self.evaluate(a.value, depth + 1) for a in args]
+                return product(parts, join)
             if method in index.identity_methods:
                 return self.evaluate(receiver, depth + 1)
             if method == "with_suffix" and args:
@@ -651,7 +657,8 @@ class IOCollector(Collector):
                 if isinstance(suffix, str):
                     return [replace_suffix(t, suffix) for t in self.evaluate(receiver, depth + 1)]
             if method == "with_name" and args:
-                return product([[dirname(t) for t in self.evaluate(receiver, depth + 1)], self.evaluate(args[0].value, depth + 1)], join)
+                folders = [dirname(t) for t in self.evaluate(receiver, depth + 1)]
+                return product([folders, self.evaluate(args[0].value, depth + 1)], join)
             if method == "format" and isinstance(receiver, (cst.SimpleString, cst.ConcatenatedString)):
                 return self._format(node, receiver, depth)
             if method == "join" and isinstance(receiver, cst.SimpleString) and len(args) == 1 \
@@ -870,9 +877,9 @@ class IOCollector(Collector):
         if arg is None or arg.star:
             return None
         if isinstance(arg.value, (cst.Name, cst.Attribute)) and (self.ctx.qualify(arg.value) or "").startswith(
-                ("sys.stdout", "sys.stderr", "sys.stdin", "io.StringIO", "io.BytesIO")):
+                ("sys.stdout", "sys.stderr", "sys.stdin") + IN_MEMORY):
             return None
-        if isinstance(arg.value, cst.Call) and (self.ctx.qualify(arg.value.func) or "").startswith(("io.StringIO", "io.BytesIO")):
+        if isinstance(arg.value, cst.Call) and (self.ctx.qualify(arg.value.func) or "").startswith(IN_MEMORY):
             return None
         return self.evaluate(arg.value)
 
@@ -999,7 +1006,8 @@ class IOCollector(Collector):
 
     def finish(self) -> None:
         imports = [target for target in self.ctx.scopes.stack[0][1].values() if target]
-        web = any(target == name or target.startswith(name + ".") for name in self.index.web_frameworks for target in imports)
+        web = any(target == name or target.startswith(name + ".")
+                  for name in self.index.web_frameworks for target in imports)
         serves_ui = any(target.split(".")[0] in ("streamlit", "gradio") for target in imports)
         self.ctx.facts.data[KEY] = {
             "events": self.events,
@@ -1066,22 +1074,6 @@ def _receiver_has_attribute(node: cst.BaseExpression, attribute: str) -> bool:
             node = node.func
         else:
             return False
-
-
-def _blocks(statement) -> list:
-    blocks = []
-    body = getattr(statement, "body", None)
-    if body is not None and hasattr(body, "body"):
-        blocks.append(body.body)
-    orelse = getattr(statement, "orelse", None)
-    while orelse is not None:
-        inner = getattr(orelse, "body", None)
-        if inner is not None and hasattr(inner, "body"):
-            blocks.append(inner.body)
-        orelse = getattr(orelse, "orelse", None) if isinstance(orelse, cst.If) else None
-    for handler in getattr(statement, "handlers", ()) or ():
-        blocks.append(handler.body.body)
-    return blocks
 
 
 __all__ = ["IOCollector", "IOIndex", "KEY", "Template", "constant", "render", "join", "dirname", "holes",

@@ -37,6 +37,7 @@ NAMED = "named"
 MAX_DEPTH = 3
 MAX_STEPS = 200_000
 WORTH_INTERPRETING = ("split", "cross_val", "SearchCV", "CV(", "test", "sample", "resample", "_curve")
+REFITTED_ATTRIBUTES = frozenset({"best_estimator_"})
 SPLIT_KEYS = {"train": "train", "training": "train", "test": "test", "testing": "test"}
 CARVING_METHODS = frozenset({"head", "tail", "query", "take", "nlargest", "nsmallest"})
 
@@ -459,6 +460,8 @@ class LeakageScanner(FileRule):
             if name is not None and frame.lookup(name) is not None:
                 return frame.lookup(name)  # type: ignore[return-value]
             base = self.eval(node.value, frame)
+            if base.kind == "step" and node.attr.value in REFITTED_ATTRIBUTES:
+                return base  # a search's best model was refitted on the rows the search saw
             if base.kind == "data":
                 return unsourced(base)
             if base.kind == "const" and name is not None:

@@ -325,6 +325,14 @@ def _expect_list(value: Any, line: int, what: str) -> list:
     return value
 
 
+def _named_mappings(document: dict, key: str, what: str):
+    """(name, mapping, line) for each entry of a mapping of mappings (`stages`, `entry_points`)."""
+    table = _expect_mapping(document.get(key), line_of(document, key), f"`{key}`")
+    for name, definition in table.items():
+        line = line_of(table, name)
+        yield name, _expect_mapping(definition, line, f"{what} `{name}`"), line
+
+
 def _entry_paths(entries: list, line: int, what: str) -> list[str]:
     """Paths of dvc deps/outs entries: strings, `{path: options}` or `{path: ..., md5: ...}`."""
     paths = []
@@ -343,10 +351,7 @@ def _entry_paths(entries: list, line: int, what: str) -> list[str]:
 
 def _read_dvc_yaml(rel: str, base: str, data: Any, declarations: Declarations) -> None:
     document = _expect_mapping(data, 1, "dvc.yaml")
-    stages = _expect_mapping(document.get("stages"), line_of(document, "stages"), "`stages`")
-    for name, definition in stages.items():
-        line = line_of(stages, name)
-        definition = _expect_mapping(definition, line, f"stage `{name}`")
+    for name, definition, line in _named_mappings(document, "stages", "stage"):
         if "do" in definition and "foreach" in definition:
             definition = _expect_mapping(definition.get("do"), line, f"`do` of stage `{name}`")
         stage = Stage(name=str(name), manifest=rel, line=line)
@@ -382,9 +387,7 @@ def _read_dvc_yaml(rel: str, base: str, data: Any, declarations: Declarations) -
     for entry in _expect_list(document.get("params"), line_of(document, "params"), "`params`"):
         if isinstance(entry, str):
             declarations.config_files.add(normalise_path(entry, base))
-    artifacts = _expect_mapping(document.get("artifacts"), line_of(document, "artifacts"), "`artifacts`")
-    for name, artifact in artifacts.items():
-        artifact = _expect_mapping(artifact, line_of(artifacts, name), f"artifact `{name}`")
+    for _, artifact, _ in _named_mappings(document, "artifacts", "artifact"):
         if isinstance(artifact.get("path"), str):
             declarations.outputs.setdefault(normalise_path(artifact["path"], base), rel)
 
@@ -434,12 +437,9 @@ def _read_command(command: str, stage: Stage, wdir: str) -> None:
 
 def _read_dvc_lock(rel: str, base: str, data: Any, declarations: Declarations) -> None:
     document = _expect_mapping(data, 1, "dvc.lock")
-    stages = _expect_mapping(document.get("stages"), line_of(document, "stages"), "`stages`")
-    for name, definition in stages.items():
-        definition = _expect_mapping(definition, line_of(stages, name), f"stage `{name}`")
-        for key in ("outs",):
-            for path in _entry_paths(_expect_list(definition.get(key), 1, key), 1, key):
-                declarations.outputs.setdefault(normalise_path(path, base), rel)
+    for _, definition, line in _named_mappings(document, "stages", "stage"):
+        for path in _entry_paths(_expect_list(definition.get("outs"), line, "outs"), line, "outs"):
+            declarations.outputs.setdefault(normalise_path(path, base), rel)
 
 
 def _read_dvc_file(rel: str, base: str, data: Any, declarations: Declarations) -> None:
@@ -455,10 +455,7 @@ def _read_dvc_file(rel: str, base: str, data: Any, declarations: Declarations) -
 
 def _read_mlproject(rel: str, base: str, data: Any, declarations: Declarations) -> None:
     document = _expect_mapping(data, 1, "MLproject")
-    entry_points = _expect_mapping(document.get("entry_points"), line_of(document, "entry_points"), "`entry_points`")
-    for name, definition in entry_points.items():
-        line = line_of(entry_points, name)
-        definition = _expect_mapping(definition, line, f"entry point `{name}`")
+    for name, definition, line in _named_mappings(document, "entry_points", "entry point"):
         command = definition.get("command")
         if not isinstance(command, str):
             raise _Bad(line, f"entry point `{name}` has no `command`")
@@ -472,7 +469,7 @@ def _read_mlproject(rel: str, base: str, data: Any, declarations: Declarations) 
                 defaults[str(parameter)] = str(default)
             if kind in ("path", "uri") and isinstance(default, str) and default:
                 stage.deps.append(normalise_path(default, base))
-        expanded = re.sub(r"\{(\w+)\}", lambda match: defaults.get(match.group(1), "*"), command)
+        expanded = re.sub(r"\{(\w+)\}", lambda match, known=defaults: known.get(match.group(1), "*"), command)
         _read_command(expanded, stage, base)
         declarations.stages.append(stage)
 

@@ -98,10 +98,25 @@ def role_from_sides(sides: frozenset[str], evidence: tuple[Evidence, ...] = ()) 
 
 # -- the catalog ------------------------------------------------------------------------------------
 
-class RoleIndex:
-    """The role knowledge of the catalog, indexed once per process."""
+class CatalogIndex:
+    """Catalog knowledge indexed once per catalog and process (a subclass per family)."""
 
-    _cache: dict[int, "RoleIndex"] = {}
+    _instances: dict[tuple[type, int], "CatalogIndex"] = {}
+
+    def __init__(self, catalog: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    @classmethod
+    def of(cls, catalog: dict[str, Any]):
+        key = (cls, id(catalog))
+        found = CatalogIndex._instances.get(key)
+        if found is None:
+            found = CatalogIndex._instances[key] = cls(catalog)
+        return found
+
+
+class RoleIndex(CatalogIndex):
+    """The role knowledge of the catalog."""
 
     def __init__(self, catalog: dict[str, Any]) -> None:
         roles = catalog.get("roles", {})
@@ -140,13 +155,6 @@ class RoleIndex:
         self.learners = {name for key in ("statistics_learners", "vocabulary_learners", "other_learners")
                          for name in fitted.get(key, [])}
 
-    @classmethod
-    def of(cls, catalog: dict[str, Any]) -> "RoleIndex":
-        key = id(catalog)
-        if key not in cls._cache:
-            cls._cache[key] = cls(catalog)
-        return cls._cache[key]
-
     def name_role(self, path: str, role: str) -> str | None:
         """The file or folder name of `path` that matches `role`'s patterns, file first."""
         parts = PurePosixPath(path.lower()).parts
@@ -172,6 +180,18 @@ def imports_any(modules: list[str], prefixes: tuple[str, ...]) -> bool:
 def _decorator_call(decorator: cst.Decorator) -> cst.BaseExpression:
     expression = decorator.decorator
     return expression.func if isinstance(expression, cst.Call) else expression
+
+
+def _receiver_name(node: cst.BaseExpression) -> str:
+    """What a method's receiver is called: `model` for `model`, `self.model`, `bundle["model"]`."""
+    text = dotted(node)
+    if text is not None:
+        return text
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        key = node.slice[0].slice.value
+        if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
+            return key.evaluated_value
+    return ""
 
 
 def _param_names(node: cst.FunctionDef) -> list[str]:
@@ -274,7 +294,7 @@ class RoleCollector(Collector):
             return
         method = node.func.attr.value
         receiver = self.ctx.qualify(node.func.value) or ""
-        receiver_text = dotted(node.func.value) or ""
+        receiver_text = _receiver_name(node.func.value)
         if method in index.fit_methods and self._trains(node, receiver, receiver_text):
             self._add(scope, "training", f"trains a model with `{text or method}(...)`", node)
         elif method in index.trainer_methods and receiver in index.trainer_receivers:
@@ -548,5 +568,5 @@ def scope_role(project, path: str, scope: str) -> Role:
     return RoleAnalysis.of(project).scope(path, scope)
 
 
-__all__ = ["Role", "Evidence", "APP", "IMPORTERS", "RoleCollector", "COLLECTORS", "roles_of", "scope_role", "RoleAnalysis",
+__all__ = ["Role", "Evidence", "APP", "IMPORTERS", "CatalogIndex", "RoleCollector", "COLLECTORS", "roles_of", "scope_role", "RoleAnalysis",
            "TRAINING", "SERVING", "EVALUATION", "SHARED", "TEST", "UNKNOWN", "OFFLINE"]

@@ -38,7 +38,7 @@ from debtscan.names import dotted
 from debtscan.rule import Collector, ProjectRule
 from ._calls import literal, UNKNOWN
 from .features import GRAM_BITS, KEY as FEATURES, FeatureCollector, FeatureIndex, code_text, reads_key
-from .roles import APP, IMPORTERS, OFFLINE, SERVING, UNKNOWN, RoleAnalysis, RoleCollector, Role
+from .roles import APP, IMPORTERS, OFFLINE, SERVING, UNKNOWN, CatalogIndex, RoleAnalysis, RoleCollector, Role
 
 FAMILY = "train-serve-skew"
 FITTED = "fitted_state"
@@ -342,6 +342,26 @@ def _where(unit: Unit, span: dict | None = None) -> str:
     return f"{unit.path}:{span.get('line', 0)}"
 
 
+# The rules' examples are one file each, so training and serving share it: a function that
+# fits a model and a handler (`@app.post`) with its own feature code.
+_APP_HEAD = ("import pandas as pd\nfrom flask import Flask, request\nfrom sklearn.linear_model import LogisticRegression\n"
+             "app = Flask(__name__)\n\n")
+_TRAINED = ("def train(df):\n    df['tenure_years'] = df['tenure_months'] / 12\n"
+            "    df['is_senior'] = (df['age'] >= 65).astype(int)\n"
+            "    return LogisticRegression().fit(df[['tenure_years', 'is_senior']], df['churned'])\n\n")
+_ROWS = ("import math\nimport numpy as np\nfrom fastapi import FastAPI\nfrom sklearn.linear_model import Ridge\n"
+         "app = FastAPI()\n\n"
+         "def train(df):\n    df['tenure_log'] = np.log1p(df['tenure_months'])\n"
+         "    return Ridge().fit(df[['tenure_log']], df['y'])\n\n"
+         "@app.post('/predict')\ndef predict(payload: dict):\n"
+         "    return {{'tenure_log': {tenure_log}, 'plan': payload['plan'].lower()}}\n")
+
+
+def _served(*statements: str) -> str:
+    body = "".join(f"    {statement}\n" for statement in statements)
+    return f"@app.post('/predict')\ndef predict():\n    frame = pd.DataFrame([request.get_json()])\n{body}    return {{'n': len(frame)}}\n"
+
+
 class DuplicatedFeatureLogic(ProjectRule):
     """Feature logic copied between training and serving code.
 
@@ -395,24 +415,14 @@ class DuplicatedFeatureLogic(ProjectRule):
     collectors = (RoleCollector, FeatureCollector)
     VALID = (
         # one function, called by both sides: shared, which is the fix
-        "import pandas as pd\nfrom flask import Flask, request\nfrom sklearn.linear_model import LogisticRegression\n"
-        "app = Flask(__name__)\n\n"
-        "def add_features(df):\n    df['tenure_years'] = df['tenure_months'] / 12\n"
+        _APP_HEAD + "def add_features(df):\n    df['tenure_years'] = df['tenure_months'] / 12\n"
         "    df['is_senior'] = (df['age'] >= 65).astype(int)\n    return df\n\n"
         "def train(df):\n    df = add_features(df)\n    return LogisticRegression().fit(df[['tenure_years']], df['churned'])\n\n"
         "@app.post('/predict')\ndef predict():\n    df = add_features(pd.DataFrame([request.get_json()]))\n"
         "    return {'n': len(df)}\n",
     )
-    INVALID = (
-        "import pandas as pd\nfrom flask import Flask, request\nfrom sklearn.linear_model import LogisticRegression\n"
-        "app = Flask(__name__)\n\n"
-        "def train(df):\n    df['tenure_years'] = df['tenure_months'] / 12\n"
-        "    df['is_senior'] = (df['age'] >= 65).astype(int)\n"
-        "    return LogisticRegression().fit(df[['tenure_years', 'is_senior']], df['churned'])\n\n"
-        "@app.post('/predict')\ndef predict():\n    frame = pd.DataFrame([request.get_json()])\n"
-        "    frame['tenure_years'] = frame['tenure_months'] / 12\n"
-        "    frame['is_senior'] = (frame['age'] >= 65).astype(int)\n    return {'n': len(frame)}\n",
-    )
+    INVALID = (_APP_HEAD + _TRAINED + _served("frame['tenure_years'] = frame['tenure_months'] / 12",
+                                              "frame['is_senior'] = (frame['age'] >= 65).astype(int)"),)
 
     def check(self, project) -> Iterable[Finding]:
         analysis = SkewAnalysis.of(project)
@@ -476,26 +486,10 @@ class DivergedFeatureLogic(ProjectRule):
     summary = "A serving copy of training feature logic whose constants or operators differ"
     fix = "Decide which version is right, keep it in one module imported by training and serving, and retrain."
     collectors = (RoleCollector, FeatureCollector)
-    VALID = (
-        "import pandas as pd\nfrom flask import Flask, request\nfrom sklearn.linear_model import LogisticRegression\n"
-        "app = Flask(__name__)\n\n"
-        "def train(df):\n    df['tenure_years'] = df['tenure_months'] / 12\n"
-        "    df['is_senior'] = (df['age'] >= 65).astype(int)\n"
-        "    return LogisticRegression().fit(df[['tenure_years', 'is_senior']], df['churned'])\n\n"
-        "@app.post('/predict')\ndef predict():\n    frame = pd.DataFrame([request.get_json()])\n"
-        "    frame['plan_code'] = frame['plan'].map({'basic': 0, 'pro': 1})\n"
-        "    frame['region_code'] = frame['region'].str.lower()\n    return {'n': len(frame)}\n",
-    )
-    INVALID = (
-        "import pandas as pd\nfrom flask import Flask, request\nfrom sklearn.linear_model import LogisticRegression\n"
-        "app = Flask(__name__)\n\n"
-        "def train(df):\n    df['tenure_years'] = df['tenure_months'] / 12\n"
-        "    df['is_senior'] = (df['age'] >= 65).astype(int)\n"
-        "    return LogisticRegression().fit(df[['tenure_years', 'is_senior']], df['churned'])\n\n"
-        "@app.post('/predict')\ndef predict():\n    frame = pd.DataFrame([request.get_json()])\n"
-        "    frame['tenure_years'] = frame['tenure_months'] / 12\n"
-        "    frame['is_senior'] = (frame['age'] >= 60).astype(int)\n    return {'n': len(frame)}\n",
-    )
+    VALID = (_APP_HEAD + _TRAINED + _served("frame['plan_code'] = frame['plan'].map({'basic': 0, 'pro': 1})",
+                                            "frame['region_code'] = frame['region'].str.lower()"),)
+    INVALID = (_APP_HEAD + _TRAINED + _served("frame['tenure_years'] = frame['tenure_months'] / 12",
+                                              "frame['is_senior'] = (frame['age'] >= 60).astype(int)"),)
 
     def check(self, project) -> Iterable[Finding]:
         analysis = SkewAnalysis.of(project)
@@ -563,24 +557,8 @@ class FeatureComputedDifferently(ProjectRule):
     summary = "The same feature name computed differently at training and at serving time"
     fix = "Compute the feature in one function that training and serving both call."
     collectors = (RoleCollector, FeatureCollector)
-    VALID = (
-        "import math\nimport numpy as np\nfrom fastapi import FastAPI\nfrom sklearn.linear_model import Ridge\n"
-        "app = FastAPI()\n\n"
-        "def train(df):\n    df['tenure_log'] = np.log1p(df['tenure_months'])\n"
-        "    return Ridge().fit(df[['tenure_log']], df['y'])\n\n"
-        "@app.post('/predict')\ndef predict(payload: dict):\n"
-        "    row = {'tenure_log': math.log(1 + payload['tenure_months']), 'plan': payload['plan'].lower()}\n"
-        "    return row\n",
-    )
-    INVALID = (
-        "import math\nimport numpy as np\nfrom fastapi import FastAPI\nfrom sklearn.linear_model import Ridge\n"
-        "app = FastAPI()\n\n"
-        "def train(df):\n    df['tenure_log'] = np.log1p(df['tenure_months'])\n"
-        "    return Ridge().fit(df[['tenure_log']], df['y'])\n\n"
-        "@app.post('/predict')\ndef predict(payload: dict):\n"
-        "    row = {'tenure_log': math.log(payload['tenure_months']), 'plan': payload['plan'].lower()}\n"
-        "    return row\n",
-    )
+    VALID = (_ROWS.format(tenure_log="math.log(1 + payload['tenure_months'])"),)
+    INVALID = (_ROWS.format(tenure_log="math.log(payload['tenure_months'])"),)
 
     def check(self, project) -> Iterable[Finding]:
         analysis = SkewAnalysis.of(project)
@@ -634,8 +612,8 @@ def _inputs(form: str) -> set[str]:
 
 # -- fitted state at serving time --------------------------------------------------------------------
 
-class FittedStateIndex:
-    _cache: dict[int, "FittedStateIndex"] = {}
+class FittedStateIndex(CatalogIndex):
+    """The catalog's knowledge of fitted preprocessing state."""
 
     def __init__(self, catalog: dict[str, Any]) -> None:
         fitted = catalog.get("fitted_state", {})
@@ -649,13 +627,6 @@ class FittedStateIndex:
         self.statistics = set(fitted.get("statistics", []))
         self.conventional = {float(value) for value in fitted.get("conventional", [])}
         self.min_vocabulary = int(fitted.get("min_vocabulary", 5))
-
-    @classmethod
-    def of(cls, catalog: dict[str, Any]) -> "FittedStateIndex":
-        key = id(catalog)
-        if key not in cls._cache:
-            cls._cache[key] = cls(catalog)
-        return cls._cache[key]
 
 
 class FittedStateCollector(Collector):

@@ -86,6 +86,15 @@ def test_flags_are_followed_across_modules_and_into_tests(tmp_path):
     assert second.message.startswith("The `else` branch of `if settings.USE_CACHE:` can never run")
 
 
+def test_one_finding_per_switch_lists_its_other_dead_branches(tmp_path):
+    code = "DEBUG_PLOTS = False\n\nif DEBUG_PLOTS:\n    print(1)\nx = 2\nif DEBUG_PLOTS and x:\n    print(2)\n" \
+           "if not DEBUG_PLOTS:\n    x = 3\nelse:\n    print(3)\n"
+    result = scan_project(tmp_path, {"explore.py": code}, select=("DS701",))
+    (finding,) = result.findings
+    assert finding.location.line == 3 and [related.line for related in finding.related] == [6, 10]
+    assert finding.message.endswith("a dead experimental path, and so are 2 more branches in this file that test it.")
+
+
 def test_a_flag_reassigned_in_its_own_module_is_not_constant(tmp_path):
     code = """\
     import sys

@@ -205,3 +205,11 @@ def test_summary_lists_every_module_glue_ratio_and_text_names_the_highest(tmp_pa
 def test_no_glue_metric_when_the_glue_rules_are_not_selected(tmp_path):
     result = scan_project(tmp_path, {"serve.py": GLUE_FUNCTION}, select=("DS1",))
     assert result.metrics == {} and found(result) == []
+
+
+def test_a_redefined_function_is_measured_per_definition(tmp_path):
+    first = "import numpy as np\n\ndef prepare(x):\n    a = np.asarray(x)\n    b = np.asarray(a)\n    return a, b\n"
+    second = "\n\ndef prepare(x):\n    y = x.values\n    z = y.tolist()\n    w = y.tolist()\n    return z, w\n"
+    result = scan_project(tmp_path, {"cells.py": first + second}, glue=(("min-statements", 3),))
+    assert [(finding.location.line, finding.message.split(":")[1].strip()[:26]) for finding in glue_findings(result)] \
+        == [(3, "2 of its 3 statements (67%"), (9, "3 of its 4 statements (75%")]

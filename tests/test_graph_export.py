@@ -95,11 +95,11 @@ def test_dot_quotes_every_id_and_label(hostile):
     assert "\x1b" not in text and "\\x1b" in text
 
 
-NODE = re.compile(r'^    (n\d+)(\[\(|\(\[|\[\[|\{\{|\[/|\[)"([^"\n]*)"(\)\]|\]\)|\]\]|\}\}|/\]|\])$')
+NODE = re.compile(r'^    (n\d+)(\[\(|\(\[|\[\[|\(\(|\{\{|\[/|\[)"([^"\n]*)"(\)\]|\]\)|\]\]|\)\)|\}\}|/\]|\])$')
 EDGE = re.compile(r"^    (n\d+) (-->|-\.->)\|([a-z]+)\| (n\d+)$")
 CLASS_DEF = re.compile(r"^    classDef [a-z]+ [a-z-]+:#?[0-9a-z]+(,[a-z-]+:#?[0-9a-z]+)*$")
 CLASS = re.compile(r"^    class (n\d+(,n\d+)*) [a-z]+$")
-SHAPES = {"[(": ")]", "([": "])", "[[": "]]", "{{": "}}", "[/": "/]", "[": "]"}
+SHAPES = {"[(": ")]", "([": "])", "[[": "]]", "((": "))", "{{": "}}", "[/": "/]", "[": "]"}
 
 
 def check_mermaid(text: str, graph: nx.DiGraph) -> None:
@@ -144,7 +144,7 @@ def test_tree_lists_programs_with_their_data_and_debt(jungle):
     assert text.startswith("fixtures/orders_jungle  (16 nodes, 27 edges; reads: 9 resolved, 0 not; "
                            "writes: 7 resolved, 0 not)\n")
     assert "├── entry score.py  [main guard, 3 findings]" in text
-    assert "│   ├── reads model models/churn_model.pkl  [undeclared, 1 finding]" in text
+    assert "│   ├── serves model models/churn_model.pkl  [undeclared, 1 finding]" in text
     assert "DS301 warning score.py:10 `models/churn_model.pkl` is read here" in text
 
 

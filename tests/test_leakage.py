@@ -127,6 +127,16 @@ def test_final_refit_on_everything_after_the_evaluation_is_not_leakage(tmp_path)
     assert leaks(result) == [(11, "DS904")]
 
 
+def test_a_search_fitted_on_everything_leaks_into_its_best_estimator(tmp_path):
+    result = scan_project(tmp_path, {"nb.py": HEAD + """
+    from sklearn.model_selection import GridSearchCV
+    grid = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}).fit(X, y)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    print(grid.best_estimator_.score(X_test, y_test))
+    """})
+    assert leaks(result) == [(10, "DS904")]
+
+
 def test_fold_indices_mark_the_training_and_held_out_rows(tmp_path):
     result = scan_project(tmp_path, {"cv.py": HEAD + """
     from sklearn.model_selection import KFold

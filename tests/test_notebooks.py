@@ -215,6 +215,8 @@ def test_ignore_file_in_a_cell_covers_the_whole_notebook(tmp_path):
     "for name in names:\n    !wc -l {name}\n    %time load(name)",
     "%%bash\nls data | head\nif [ -d x ]; then echo (; fi",
     "\n\n%%sql\nSELECT * FROM t WHERE a = 'b'",
+    "!python train.py \\\n  --epochs=3 \\\n  --lr=0.1\nprint('done')",
+    "for name in names:\n    !wc -l \\\n        {name}\n    count += 1",
     "%%writefile helper.sh\nexport A=(1 2 3",
 ])
 def test_masked_cells_parse_and_keep_their_line_count(cell):

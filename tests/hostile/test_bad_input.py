@@ -16,6 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from debtscan.cli import main
 
 from debtscan.runner import analyse_file
 from debtscan.source import MAX_CODE_CHARS
@@ -109,6 +112,12 @@ def run_debtscan(*args: str, cwd: Path, timeout: float = 120) -> subprocess.Comp
                           text=True, timeout=timeout)
 
 
+def in_process(monkeypatch, cwd: Path, *args: str):
+    """The command line run in this process (for inputs that cannot crash or hang it)."""
+    monkeypatch.chdir(cwd)
+    return CliRunner().invoke(main, [*args, "--no-cache"])
+
+
 @pytest.fixture(scope="module")
 def reports(hostile_tree):
     as_json = run_debtscan(".", "--format", "json", "--min-confidence", "low", cwd=hostile_tree)
@@ -181,13 +190,13 @@ def test_a_named_pipe_in_a_scanned_tree_does_not_hang_the_scan(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_an_unreadable_file_is_one_finding(tmp_path):
+def test_an_unreadable_file_is_one_finding(tmp_path, monkeypatch):
     secret = tmp_path / "secret.py"
     secret.write_text("x = 1\n")
     secret.chmod(0)
     (tmp_path / "good.py").write_text(GOOD)
     try:
-        completed = run_debtscan(".", "--format", "json", cwd=tmp_path)
+        completed = in_process(monkeypatch, tmp_path, ".", "--format", "json")
     finally:
         secret.chmod(0o600)
     findings = json.loads(completed.stdout)["findings"]
@@ -208,18 +217,18 @@ def test_a_file_the_system_refuses_to_read_is_one_problem(tmp_path, monkeypatch)
     assert [problem.message for problem in result.problems] == ["cannot be read (Permission denied)"]
 
 
-def test_a_symlink_loop_named_on_the_command_line_is_one_finding(tmp_path):
+def test_a_symlink_loop_named_on_the_command_line_is_one_finding(tmp_path, monkeypatch):
     (tmp_path / "loop.py").symlink_to("loop.py")
     (tmp_path / "good.py").write_text(GOOD)
-    completed = run_debtscan("loop.py", "good.py", "--format", "json", cwd=tmp_path)
+    completed = in_process(monkeypatch, tmp_path, "loop.py", "good.py", "--format", "json")
     findings = sorted((f["path"], f["rule"]) for f in json.loads(completed.stdout)["findings"])
-    assert completed.returncode == 1 and ("loop.py", "DS002") in findings and ("good.py", "DS201") in findings
+    assert completed.exit_code == 1 and ("loop.py", "DS002") in findings and ("good.py", "DS201") in findings
 
 
-def test_a_directory_named_like_a_module_is_walked_not_read(tmp_path):
+def test_a_directory_named_like_a_module_is_walked_not_read(tmp_path, monkeypatch):
     (tmp_path / "x.py").mkdir()
     (tmp_path / "x.py" / "inside.py").write_text('OUT = "/data/out.csv"\n')
-    completed = run_debtscan("x.py", "--format", "json", cwd=tmp_path)
+    completed = in_process(monkeypatch, tmp_path, "x.py", "--format", "json")
     document = json.loads(completed.stdout)
     assert [(f["path"], f["rule"]) for f in document["findings"]] == [("inside.py", "DS201")]
     assert document["errors"] == []

@@ -68,6 +68,19 @@ def test_explaining_an_unknown_rule_is_one_line_and_exit_2():
     assert result.exit_code == 2 and len(stderr_lines(result)) == 1 and "DS999" in result.stderr
 
 
+def test_an_internal_error_exits_2_not_1(tmp_path, monkeypatch):
+    """Exit status 1 means "debt found" to CI; a crash must never read as that."""
+    write_project(tmp_path, GOOD)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("reporter bug")
+
+    monkeypatch.setattr("debtscan.report.render", broken)
+    result = invoke(tmp_path, "--format", "json")
+    assert result.exit_code == 2
+    assert stderr_lines(result)[-1] == "debtscan: error: internal error: RuntimeError: reporter bug"
+
+
 # -- --output ------------------------------------------------------------------------------------------
 
 def leftovers(directory: Path, keep: str) -> list[str]:

@@ -161,6 +161,13 @@ def test_a_planted_or_corrupted_entry_is_ignored_and_never_run(cached_project, t
     assert not marker.exists()
 
 
+def _at_most_3_gb() -> None:
+    """Endless reads (of /dev/zero) end in a MemoryError in the child, not in the machine's swap."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (3 * 1024 ** 3, 3 * 1024 ** 3))
+
+
 @pytest.mark.parametrize("plant", ["fifo", "device", "directory"])
 def test_an_entry_that_is_not_a_file_does_not_hang_the_scan(cached_project, tmp_path, plant):
     root, directory, expected = cached_project
@@ -177,5 +184,5 @@ def test_an_entry_that_is_not_a_file_does_not_hang_the_scan(cached_project, tmp_
             "print(json.dumps([(f.path, f.location.line, f.rule, f.message) for f in "
             "scan([root], root, Settings(), jobs=1, cache_dir=Path(sys.argv[2])).findings]))")
     completed = subprocess.run([sys.executable, "-c", code, str(root), str(directory)], capture_output=True, text=True,
-                               timeout=20)
+                               timeout=20, preexec_fn=_at_most_3_gb)
     assert [tuple(item) for item in json.loads(completed.stdout)] == expected
