@@ -23,6 +23,7 @@ import ast
 import io
 import os
 import re
+import stat
 import textwrap
 import tokenize
 from fnmatch import fnmatch
@@ -526,9 +527,10 @@ class ConstantCondition(ProjectRule):
     `while None:`) and module-level flags assigned `True` or `False` once and never changed
     anywhere in the project — not reassigned, not set through `global`, an attribute or
     `setattr`, not patched in tests, not named in any string. It reports the branch that can
-    never run: the body of an always-false test, the `else` of an always-true one. A flag read
-    from the environment or a config file, `if TYPE_CHECKING:` and `if __name__ == "__main__":`
-    are not constants.
+    never run: the body of an always-false test, the `else` of an always-true one; a flag tested
+    in several places of a file is reported once, with its other dead branches listed. A flag
+    read from the environment or a config file, `if TYPE_CHECKING:` and
+    `if __name__ == "__main__":` are not constants.
 
     ## Why is this bad?
     A switched-off branch is a dead experimental path: it is still read, reviewed and kept
@@ -755,11 +757,13 @@ def text_references(root: str, scanned: set[str]) -> frozenset[str]:
             if os.path.relpath(path, root).replace(os.sep, "/") in scanned:
                 continue  # its names are in the facts already
             try:
-                size = os.path.getsize(path)
-                if size > TEXT_FILE_LIMIT or os.path.islink(path):
+                status = os.lstat(path)
+                # regular files only: opening a FIFO or a device would block or never end
+                if not stat.S_ISREG(status.st_mode) or status.st_size > TEXT_FILE_LIMIT:
                     continue
+                size = status.st_size
                 with open(path, "rb") as handle:
-                    data = handle.read()
+                    data = handle.read(TEXT_FILE_LIMIT)
             except OSError:
                 continue
             names.update(IDENTIFIER.findall(data.decode("utf-8", errors="replace")))

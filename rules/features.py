@@ -239,7 +239,12 @@ def span_text(span: dict, node: cst.CSTNode, limit: int = TEXT_LIMIT) -> str:
 
 
 def _number(value: Any) -> str:
-    return repr(float(value)) if not isinstance(value, bool) else repr(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return repr(value)
+    try:
+        return repr(float(value))
+    except OverflowError:  # an integer literal too large for a float
+        return repr(value)
 
 
 # -- skeletons and slots ----------------------------------------------------------------------------
@@ -637,7 +642,7 @@ class FeatureCollector(Collector):
         self.marked_top: set[int] = set()
         self.blocks: list[list[cst.CSTNode]] = []
         self.constants: dict[str, Any] = {}
-        self.module_assigned: set[str] = set()
+        self._module_assigned: set[str] | None = None
         self.units: list[dict] = []
         self.texts: list[tuple[list, int, cst.CSTNode, dict, int]] = []  # filled in once spans are known
 
@@ -654,8 +659,16 @@ class FeatureCollector(Collector):
         for block in blocks:
             for statement in block:
                 self.top_level[id(statement)] = statement
-            self.module_assigned |= _bound_names(None, [statement for statement in block
-                                                        if not isinstance(statement, (cst.FunctionDef, cst.ClassDef))])
+
+    @property
+    def module_assigned(self) -> set[str]:
+        """Names the script binds at its top level (computed once, only for files with units)."""
+        if self._module_assigned is None:
+            self._module_assigned = set()
+            for block in self.blocks:
+                self._module_assigned |= _bound_names(None, [statement for statement in block if not isinstance(
+                    statement, (cst.FunctionDef, cst.ClassDef))])
+        return self._module_assigned
 
     def _note_constant(self, small: cst.BaseSmallStatement) -> None:
         if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):

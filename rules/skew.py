@@ -256,8 +256,6 @@ class SkewAnalysis:
         self.units = units
         self.projects = _Projects(self.roles)
         self.copies = self._copies()
-        copied = {(id(copy.serving), id(copy.offline)) for copy in self.copies}
-        self.paired = copied
 
     @classmethod
     def of(cls, project) -> "SkewAnalysis":
@@ -568,17 +566,17 @@ class FeatureComputedDifferently(ProjectRule):
             if unit.role.name in OFFLINE:
                 for feature in unit.data["features"]:
                     offline.setdefault(feature[0], []).append((unit, feature))
+        copied = {id(copy.serving) for copy in analysis.copies}
         for unit in analysis.units:
-            if unit.role.name != SERVING:
-                continue
+            if unit.role.name != SERVING or id(unit) in copied:
+                continue  # a copy's differences are DS402's, shown against its closest twin
             seen: set[str] = set()
             for name, form, text, span in unit.data["features"]:
                 if name in seen or name in generic or len(name) < 3 or not _compared(name, form):
                     continue
                 seen.add(name)
                 twins = [(other, feature) for other, feature in offline.get(name, ())
-                         if (id(unit), id(other)) not in analysis.paired and _compared(name, feature[1])
-                         and analysis.projects.same(unit.path, other.path)]
+                         if _compared(name, feature[1]) and analysis.projects.same(unit.path, other.path)]
                 if not twins or any(feature[1] == form for _, feature in twins):
                     continue
                 inputs = _inputs(form)

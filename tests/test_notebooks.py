@@ -93,6 +93,7 @@ def test_project_rules_see_notebooks_as_they_see_scripts(tmp_path):
     assert ("serve/app.py", None, 15, "DS402") in elsewhere(first)
     diverged = next(f for f in first.findings if f.rule == "DS402")
     assert "notebooks/train.ipynb" in diverged.message
+    assert {(related.path, related.cell) for related in diverged.related} == {("notebooks/train.ipynb", 5)}
     for notebook_path in EXPORTED:
         lines = export_line(PROJECT / EXPORTED[notebook_path])
         script = notebook_path.replace(".ipynb", ".py")

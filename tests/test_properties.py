@@ -144,6 +144,24 @@ def where(finding) -> tuple:
     return finding.path, finding.location.cell, finding.location.line, finding.location.column, finding.rule, finding.message
 
 
+def program_line(finding) -> int:
+    """The line of the program a notebook finding points at (cell 1 holds the imports)."""
+    header = len(HEADER.split("\n")) - 1
+    return finding.location.line if finding.location.cell == 1 else header + finding.location.cell - 1
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(PROGRAMS)
+def test_a_program_and_its_notebook_yield_the_same_findings(tmp_path_factory, program):
+    root = tmp_path_factory.mktemp("twins")
+    write_project(root, {"script/m.py": program, "notebook/m.ipynb": as_notebook(program)})
+    as_script = scan([root / "script"], root / "script", ALL, jobs=1)
+    as_notebook_ = scan([root / "notebook"], root / "notebook", ALL, jobs=1)
+    assert sorted((f.rule, f.location.line, f.location.column, f.message) for f in as_script.findings) == \
+        sorted((f.rule, program_line(f), f.location.column, f.message) for f in as_notebook_.findings)
+
+
 @FEW
 @given(st.lists(PROGRAMS, min_size=INLINE_LIMIT + 2, max_size=INLINE_LIMIT + 6))
 def test_output_is_byte_for_byte_the_same_across_runs_and_worker_counts(tmp_path_factory, programs):
@@ -175,11 +193,7 @@ def test_suppressing_a_line_removes_exactly_its_findings(tmp_path_factory, kind)
         assume(before.findings)
         target = before.findings[pick % len(before.findings)]
         lines = program.split("\n")
-        if kind == "py":
-            number = target.location.line
-        else:  # cell n holds line n + len(header) - 1 of the program; cell 1 is the header
-            number = target.location.line if target.location.cell == 1 else \
-                len(HEADER.split("\n")) - 1 + target.location.cell - 1
+        number = target.location.line if kind == "py" else program_line(target)
         lines[number - 1] += f"  # debtscan: ignore[{target.rule}] intended"
         after = scanned("\n".join(lines))
         removed = [f for f in before.findings if f.rule == target.rule and f.location.cell == target.location.cell

@@ -342,3 +342,32 @@ def test_compare_units_needs_enough_shared_code():
     offline = {"statements": [row("a", []), row("b", []), row("c", [])]}
     assert compare_units({"statements": [row("a", [], tokens=8)]}, offline) is None
     assert compare_units({"statements": [row("x", []), row("y", [])]}, offline) is None
+
+
+def test_odd_feature_code_does_not_break_the_scan(tmp_path):
+    odd = """
+        import math
+        import numpy as np
+        from fastapi import FastAPI
+        app = FastAPI()
+
+        @app.post("/odd")
+        async def odd(payload: dict, *rows, **extra):
+            big = payload["x"] * 1000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000
+            label = "%(a)s-%(b)s" % {"a": payload["a"], "b": payload["b"]}
+            spec = f"{payload['v']:>10.2f}_{payload['w']!r}"
+            if (n := payload.get("n")) is not None:
+                payload["n2"] = n ** 2
+            match payload.get("kind"):
+                case "a":
+                    payload["k"] = 1
+            return {"big": big, "label": label, "spec": spec, "f": payload["f"].apply(lambda v, w=2: v * w),
+                    "g": [*rows], "h": {**extra}, "i": -payload["i"] if payload["i"] else ~payload["j"],
+                    "j": payload["a"][1:3], "k": payload["m"][:, 0], "l": not payload["z"]}
+    """
+    result = scan_project(tmp_path, {"train.py": TRAIN, "odd.py": odd})
+    assert not result.errors
+    assert [f.rule for f in result.findings if f.rule.startswith("DS0")] == []
+    units = result.project.files["odd.py"].data["features"]["units"]
+    names = {feature[0] for unit in units for feature in unit["features"]}
+    assert {"big", "label", "spec", "f", "n2"} <= names
