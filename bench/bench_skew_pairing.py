@@ -134,20 +134,22 @@ def extract(files: list[str], jobs: int) -> list[dict]:
 
 
 def measure(units: list[dict], sides: dict[str, int], planted: list[tuple[str, str, str]]):
+    """CPU seconds of the pairing stage and of confirmation (one thread: CPU time is what one
+    core spends, whatever else the machine is running), wall seconds, and the copies found."""
     side = [sides[unit["scope"]] for unit in units]
-    start = time.perf_counter()
+    wall, start = time.perf_counter(), time.process_time()
     vectors = vectorise([unit["grams"] for unit in units])
     pairs = nearest_pairs(vectors, side)
-    paired = time.perf_counter() - start
-    start = time.perf_counter()
+    paired, wall = time.process_time() - start, time.perf_counter() - wall
+    start = time.process_time()
     confirmed = {(units[a]["scope"], units[b]["scope"]) for a, b, _ in pairs
                  if compare_units(units[a], units[b]) is not None}
-    confirming = time.perf_counter() - start
+    confirming = time.process_time() - start
     found = {kind: [0, 0] for kind in ("exact", "diverged", "extended")}
     for serving, original, kind in planted:
         found[kind][1] += 1
         found[kind][0] += (serving, original) in confirmed
-    return paired, confirming, len(pairs), len(confirmed), found
+    return paired, wall, confirming, len(pairs), len(confirmed), found
 
 
 def main() -> int:
@@ -166,26 +168,28 @@ def main() -> int:
     if args.units and os.path.exists(args.units):
         with open(args.units, "rb") as handle:
             units = pickle.load(handle)
+        print(f"  (the units were read from {args.units}, kept by an earlier run)")
     else:
         units = extract(files, args.jobs)
         if args.units:
             with open(args.units, "wb") as handle:
                 pickle.dump(units, handle)
     print(f"  {len(units):,} feature units from {len(files)} files in {time.perf_counter() - started:.1f} s\n")
-    print(f"{'functions':>10} {'pairing s':>10} {'per n·log n':>12} {'pairs':>7} {'confirm s':>10} "
+    print(f"{'functions':>10} {'pairing s':>10} {'(wall s)':>9} {'per n·log n':>12} {'pairs':>7} {'confirm s':>10} "
           f"{'copies':>7}  planted copies found (exact / diverged / extended)")
     base = None
     for size in sorted(args.sizes):
         subset = [unit for unit in units if int(unit["scope"][1:]) < size]
         wanted = [item for item in planted if int(item[0][1:]) < size]
-        paired, confirming, proposed, confirmed, found = measure(subset, sides, wanted)
+        paired, wall, confirming, proposed, confirmed, found = measure(subset, sides, wanted)
         ratio = paired / (size * math.log(size))
         base = base or ratio
         recall = " / ".join(f"{hit}/{total}" for hit, total in found.values())
-        print(f"{size:>10,} {paired:>10.2f} {ratio / base:>11.2f}x {proposed:>7,} {confirming:>10.2f} "
+        print(f"{size:>10,} {paired:>10.2f} {wall:>9.2f} {ratio / base:>11.2f}x {proposed:>7,} {confirming:>10.2f} "
               f"{confirmed:>7,}  {recall}", flush=True)
-    print("\n'per n·log n' is the pairing time divided by n·log n, relative to the smallest size:"
-          " it stays near 1.0 (or falls) when the stage grows no faster than n·log n.")
+    print("\nSeconds are CPU seconds of one core (vectorising and pairing; confirming apart). 'per n·log n'"
+          " is that time divided by n·log n, relative to the smallest size: it stays near 1.0 (or falls)"
+          " when the stage grows no faster than n·log n.")
     return 0
 
 

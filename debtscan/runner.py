@@ -16,7 +16,7 @@ from typing import Protocol
 import pathspec
 
 from debtscan import profiling, registry
-from debtscan.cache import Cache, content_digest, normalise, setup_digest
+from debtscan.cache import Cache, content_digest, normalise, setup_digest, share_strings
 from debtscan.baseline import compare, covers, scope_of
 from debtscan.baseline import fingerprint as _fingerprint
 from debtscan.catalog import load_catalog
@@ -239,14 +239,14 @@ def analyse_all(files: list[tuple[str, str]], setup: ScanSetup, jobs: int | None
         if hit is None:
             todo.append(index)
         else:
-            results[index] = hit
+            results[index] = share_strings(hit)
     mark("cache: read")
     if progress is not None and len(todo) < len(files):
         progress.advance(len(files) - len(todo))
     jobs = worker_count(jobs)
     if jobs <= 1 or len(todo) < INLINE_LIMIT:
         for index in todo:
-            results[index] = analyse_file(*files[index], setup, cache)
+            results[index] = share_strings(analyse_file(*files[index], setup, cache))
             if progress is not None:
                 progress.advance(1)
     else:
@@ -272,7 +272,7 @@ def _analyse_in_pool(files, todo, results, setup, cache, jobs, progress) -> None
         for future in as_completed(futures):
             chunk_results, timings = future.result()
             for index, result in zip(futures[future], chunk_results):
-                results[index] = result
+                results[index] = share_strings(result)
             if timings and profiling.ACTIVE is not None:
                 profiling.ACTIVE.merge(timings)
             if progress is not None:
@@ -280,7 +280,7 @@ def _analyse_in_pool(files, todo, results, setup, cache, jobs, progress) -> None
     except BrokenProcessPool:
         for index in todo:
             if results[index] is None:
-                results[index] = analyse_file(*files[index], setup, cache)
+                results[index] = share_strings(analyse_file(*files[index], setup, cache))
                 if progress is not None:
                     progress.advance(1)
     finally:

@@ -194,9 +194,9 @@ class UndeclaredOutput(_DataRule):
 
     ## What it does
     Finds writes of data and model files that no declaration lists as an output: a script run
-    by a pipeline stage that writes a file missing from the stage's `outs`, or (with lower
-    confidence in a project that declares no data at all) any program writing a data or model
-    file nobody declares. Figures, logs and reports, temporary files and locations taken from
+    by a pipeline stage that writes a file missing from the stage's `outs` (high confidence),
+    or any other program writing a data or model file nobody declares (medium confidence in a
+    project that declares its data, low in one that declares none). Figures, logs and reports, temporary files and locations taken from
     the command line or configuration are not reported.
 
     ## Why is this bad?
@@ -264,11 +264,11 @@ class UndeclaredOutput(_DataRule):
                              f"does not list it in its outs, so the pipeline neither tracks it nor reruns what reads it.",
                              fix=f"Add `{shown}` to the outs of stage `{stage.name}` in {stage.manifest}.",
                              confidence=literal, others=others)
-            else:
+            else:  # outside a pipeline a write may be incidental: medium at most
                 yield report(type(self), access,
                              f"`{shown}` is written here but no manifest declares it as an output, so nobody can tell "
                              f"which code and data produced the copy in use.",
-                             confidence=literal if flow.declares_data_for(access.where) else Confidence.LOW,
+                             confidence=Confidence.MEDIUM if flow.declares_data_for(access.where) else Confidence.LOW,
                              others=others)
 
     @staticmethod

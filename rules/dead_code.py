@@ -45,6 +45,7 @@ LEADING_IDENTIFIER = re.compile(r"^[A-Za-z0-9_]+")
 TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*$|_test\.py$|(^|/)conftest\.py$")
 EXIT_CALLS = frozenset({"sys.exit", "os._exit", "builtins.exit", "builtins.quit"})
 FALSY_NAMES = {"True": True, "False": False, "None": False}
+ATTRIBUTE_BY_NAME = frozenset({"builtins.getattr", "builtins.setattr", "builtins.hasattr", "builtins.delattr"})
 DEFINITION_LINE = re.compile(r"^[ \t]*(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.M)
 
 
@@ -140,7 +141,7 @@ class DeadCodeCollector(Collector):
         self.attribute_stores: set[str] = set()
         self.conditions: list[dict[str, Any]] = []
         self.dynamic_module = False  # globals(), vars(), eval/exec: any name may be looked up
-        self.dynamic_any = False  # getattr on an imported-by-string module: any module may be
+        self.dynamic_any = False  # getattr on a module imported by a computed name: any name, anywhere
         self.dynamic_classes: set[str] = set()
         self.dynamic_targets: set[str] = set()
 
@@ -376,10 +377,11 @@ class DeadCodeCollector(Collector):
 
     def visit_Call(self, node: cst.Call) -> None:
         name = self.ctx.qualify(node.func)
+        # names looked up by string in this module; `fire.Fire()` makes every function a command
         if name in ("builtins.globals", "builtins.locals", "builtins.eval", "builtins.exec") \
-                or (name in ("builtins.vars", "fire.Fire") and not node.args):  # fire.Fire(): every function is a command
+                or (name in ("builtins.vars", "fire.Fire") and not node.args):
             self.dynamic_module = True
-        elif name in ("builtins.getattr", "builtins.setattr", "builtins.hasattr", "builtins.delattr") and len(node.args) >= 2:
+        elif name in ATTRIBUTE_BY_NAME and len(node.args) >= 2:
             attribute = _text(node.args[1].value)
             if attribute is not None:
                 if name == "builtins.setattr":
@@ -730,8 +732,9 @@ class UnreachableCode(FileRule):
 
 # -- DS703 ----------------------------------------------------------------------------------------
 
-TEXT_SUFFIXES = (".py", ".pyi", ".ipynb", ".toml", ".cfg", ".ini", ".yaml", ".yml", ".json", ".jsonnet", ".txt", ".md", ".rst", ".sh",
-                 ".bash", ".mk", ".env", ".j2", ".jinja", ".html", ".conf", ".properties", ".dockerfile")
+TEXT_SUFFIXES = (".py", ".pyi", ".ipynb", ".toml", ".cfg", ".ini", ".yaml", ".yml", ".json", ".jsonnet", ".txt",
+                 ".md", ".rst", ".sh", ".bash", ".mk", ".env", ".j2", ".jinja", ".html", ".conf", ".properties",
+                 ".dockerfile")
 TEXT_NAMES = ("Makefile", "Dockerfile", "Procfile", "Justfile", "MLproject", "Snakefile", "Jenkinsfile")
 TEXT_FILE_LIMIT = 512 * 1024
 TEXT_TOTAL_LIMIT = 64 * 1024 * 1024
@@ -748,8 +751,8 @@ def text_references(root: str, scanned: set[str]) -> frozenset[str]:
     excluded = {pattern for pattern in DEFAULT_EXCLUDE if "*" not in pattern}
     files = total = 0
     for directory, subdirectories, filenames in os.walk(root):
-        subdirectories[:] = sorted(name for name in subdirectories
-                                   if not name.startswith(".") and name not in excluded and not name.endswith(".egg-info"))
+        subdirectories[:] = sorted(name for name in subdirectories if not name.startswith(".")
+                                   and name not in excluded and not name.endswith(".egg-info"))
         for filename in sorted(filenames):
             if not (filename.endswith(TEXT_SUFFIXES) or filename in TEXT_NAMES):
                 continue
@@ -1128,7 +1131,8 @@ class CommentedOutCode(ProjectRule):
     collectors = (CommentedCodeCollector,)
     triggers = CommentedCodeCollector.triggers
     VALID = (
-        "# Copyright 2024 Acme Corp.\n# Licensed under the Apache License, Version 2.0\n# See LICENSE for details.\nx = 1\n",
+        "# Copyright 2024 Acme Corp.\n# Licensed under the Apache License, Version 2.0\n"
+        "# See LICENSE for details.\nx = 1\n",
         "def f(x):\n    # Example:\n    # >>> f(2)\n    # 4\n    return x * 2\n",
         "# Compute the loss for each batch, then average\n# it over the epoch so that the scale does not\n"
         "# depend on the number of batches.\nloss = 0\n",

@@ -373,7 +373,8 @@ class GlueModule(_GlueRule):
     name = "glue-module"
     summary = "A module whose statements mostly convert between library formats"
     VALID = (
-        "import numpy as np\n\ndef load(frame):\n    return frame.to_numpy()\n\ndef score(x):\n    return float(np.mean(x))\n",
+        "import numpy as np\n\ndef load(frame):\n    return frame.to_numpy()\n\n"
+        "def score(x):\n    return float(np.mean(x))\n",
     )
     INVALID = (
         "import json\nimport numpy as np\nimport pandas as pd\nimport torch\n\n"

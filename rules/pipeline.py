@@ -46,7 +46,10 @@ def hand_overs(flow: DataFlow) -> list[tuple[Access, Access]]:
 
 
 def program_graph(flow: DataFlow) -> nx.DiGraph:
-    """Programs, with an edge from each program to the programs that read what it writes."""
+    """Programs, with an edge from each program to the programs that read what it writes
+    (built once per project: it costs a pass over every access per hand-over)."""
+    if "program_graph" in flow.project.memo:
+        return flow.project.memo["program_graph"]
     graph = nx.DiGraph()
     for writer, reader in hand_overs(flow):
         writing = {program for other in flow.writers(reader.location) for program in flow.runners(other)}
@@ -54,6 +57,7 @@ def program_graph(flow: DataFlow) -> nx.DiGraph:
             for target in flow.runners(reader):
                 if source != target and target not in writing:
                     graph.add_edge(source, target)
+    flow.project.memo["program_graph"] = graph
     return graph
 
 
@@ -154,7 +158,7 @@ class ScriptChain(_JungleRule):
     @staticmethod
     def _chain(flow: DataFlow, reader: Access) -> list[str]:
         """The longest chain of programs handing data to the program of this read."""
-        graph = program_graph(flow)
+        graph = program_graph(flow).copy()  # edges are removed below
         target = flow.runners(reader)[0]
         if target not in graph:
             return []

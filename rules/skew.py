@@ -45,8 +45,8 @@ FITTED = "fitted_state"
 
 # Pairing: BANDS x BITS random hyperplanes; a serving unit meets at most CAP training units
 # per bucket; candidates below THRESHOLD cosine are dropped, the best NEIGHBOURS kept.
-BANDS = 24
-BITS = 12
+BANDS = 32
+BITS = 16
 CAP = 4
 FOLD_BITS = 12
 THRESHOLD = 0.5
@@ -131,8 +131,9 @@ def nearest_pairs(vectors, side: Sequence[int], threshold: float = THRESHOLD,
     if vectors.shape[0] == 0 or not (side == 0).any() or not (side == 1).any():
         return []
     keys, packed = _signatures(vectors)
-    found = [_band_candidates(keys[:, band], side) for band in range(BANDS)]
-    pairs = np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
+    active = np.flatnonzero(side >= 0)  # rows of neither side only weighted the vocabulary
+    found = [_band_candidates(keys[active, band], side[active]) for band in range(BANDS)]
+    pairs = active[np.concatenate(found)]
     if not len(pairs):
         return []
     encoded = np.unique(pairs[:, 0] * vectors.shape[0] + pairs[:, 1])
@@ -433,8 +434,8 @@ class DuplicatedFeatureLogic(ProjectRule):
             message = (f"{serving.label} repeats {count} feature {statements} of {offline.label} in {offline.path} "
                        f"word for word, so a change made to one copy will not reach the other and serving can silently "
                        f"drift from training.")
-            related = [offline.location()] + [offline.location(offline.data["statements"][j][3])
-                                               for _, j in copy.comparison.matched[:SHOWN_DIFFERENCES]]
+            related = list(dict.fromkeys([offline.location()] + [offline.location(offline.data["statements"][j][3])
+                                                                  for _, j in copy.comparison.matched[:SHOWN_DIFFERENCES]]))
             yield make_finding(type(self), serving.path, serving.data["span"], message,
                                confidence=analysis.confidence(serving.role, offline.role),
                                symbol=serving.data["scope"] if serving.data["scope"] != MODULE_SCOPE else "",
@@ -507,7 +508,7 @@ class DivergedFeatureLogic(ProjectRule):
             message = (f"{serving.label} is a copy of {offline.label} ({offline.path}) that has diverged: {shown}{more} "
                        f"(serving vs {side}), so the model is served features computed differently from the ones "
                        f"it was trained on.")
-            related = [offline.location(rows_b[first_j][3]), offline.location()]
+            related = list(dict.fromkeys([offline.location(rows_b[first_j][3]), offline.location()]))
             yield make_finding(type(self), serving.path, rows_a[first_i][3], message,
                                confidence=analysis.confidence(serving.role, offline.role),
                                symbol=serving.data["scope"] if serving.data["scope"] != MODULE_SCOPE else "",

@@ -322,6 +322,13 @@ def test_nearest_pairs_bounds_the_partners_of_each_serving_unit():
     assert pairs == sorted(pairs, key=lambda item: (item[0], -item[2], item[1]))
 
 
+def test_rows_of_neither_side_never_crowd_out_a_partner():
+    unit = grams(*range(30))
+    side = [-1] * 50 + [0, 1]
+    pairs = nearest_pairs(vectorise([unit] * 52), side)
+    assert [(serving, offline) for serving, offline, _ in pairs] == [(51, 50)]
+
+
 def test_nearest_pairs_without_both_sides_is_empty():
     assert nearest_pairs(vectorise([grams(1, 2, 3)] * 3), [0, 0, -1]) == []
 
@@ -370,4 +377,38 @@ def test_odd_feature_code_does_not_break_the_scan(tmp_path):
     assert [f.rule for f in result.findings if f.rule.startswith("DS0")] == []
     units = result.project.files["odd.py"].data["features"]["units"]
     names = {feature[0] for unit in units for feature in unit["features"]}
-    assert {"big", "label", "spec", "f", "n2"} <= names
+    assert {"big", "label", "spec", "f", "i", "j", "k", "l"} <= names
+
+
+def test_literal_vocabularies_at_serving_time_are_reported(tmp_path):
+    app = """
+        from flask import Flask, request
+        app = Flask(__name__)
+        PLANS = ["free", "basic", "plus", "pro", "team", "enterprise"]
+        REGIONS = {"north": 0, "south": 1, "east": 2, "west": 3, "central": 4}
+        YES_NO = {"yes": 1, "no": 0}
+
+        @app.route("/score", methods=["POST"])
+        def score():
+            payload = request.get_json()
+            plan = PLANS.index(payload["plan"])
+            region = REGIONS[payload["region"]]
+            answer = YES_NO[payload["consent"]]
+            return {"x": [plan, region, answer]}
+    """
+    found = [(f.location.line, f.rule) for f in ds4(scan_project(tmp_path, {"app.py": app}))]
+    assert found == [(11, "DS405"), (12, "DS405")]
+
+
+def test_feature_units_and_copies_appear_in_the_graph_with_their_findings(tmp_path):
+    from debtscan.graph import graph_for
+
+    result = project(tmp_path, serve_centre="0.4535")
+    graph = graph_for(result)
+    serving, training = "feature:serve.py:build", "feature:train.py:build"
+    assert graph.nodes[serving]["kind"] == "feature" and graph.nodes[serving]["role"] == "serving"
+    assert graph.nodes[training]["role"] == "training"
+    assert graph.edges[serving, training]["kind"] == "copies" and graph.edges[serving, training]["exact"] is False
+    assert graph.edges[serving, "module:serve.py"] == {"kind": "feeds", "side": "serving"}
+    assert graph.nodes[serving]["rules"] == "DS402"
+    assert "weight_kg" in graph.nodes[serving]["computes"]
