@@ -43,8 +43,10 @@ from .roles import APP, IMPORTERS, OFFLINE, SERVING, UNKNOWN, CatalogIndex, Role
 FAMILY = "train-serve-skew"
 FITTED = "fitted_state"
 
-# Pairing: BANDS x BITS random hyperplanes; a serving unit meets at most CAP training units
-# per bucket; candidates below THRESHOLD cosine are dropped, the best NEIGHBOURS kept.
+# Pairing: every cosine up to EXACT_BUDGET serving x offline pairs; beyond, BANDS x BITS random
+# hyperplanes, and a serving unit meets at most CAP training units per bucket. Pairs below
+# THRESHOLD cosine are dropped, the best NEIGHBOURS of each serving unit kept.
+EXACT_BUDGET = 4_000_000
 BANDS = 32
 BITS = 16
 CAP = 4
@@ -124,31 +126,23 @@ def nearest_pairs(vectors, side: Sequence[int], threshold: float = THRESHOLD,
     """(serving row, offline row, cosine) for each serving row's nearest offline rows.
 
     `side` is 0 for offline (training, evaluation) rows, 1 for serving rows, -1 for rows that
-    only inform the TF-IDF weights. Sub-quadratic: LSH buckets propose at most
-    BANDS x CAP partners per serving row, and only those are measured.
+    only inform the TF-IDF weights. Up to EXACT_BUDGET serving x offline pairs every cosine is
+    computed (one sparse product: exact, and cheap at that size); beyond it LSH buckets propose
+    at most BANDS x CAP partners per serving row and only those are measured, so the work
+    grows with n·log n.
     """
     side = np.asarray(side, dtype=np.int64)
-    if vectors.shape[0] == 0 or not (side == 0).any() or not (side == 1).any():
+    serving_rows, offline_rows = np.flatnonzero(side == 1), np.flatnonzero(side == 0)
+    if vectors.shape[0] == 0 or not len(serving_rows) or not len(offline_rows):
         return []
-    keys, packed = _signatures(vectors)
-    active = np.flatnonzero(side >= 0)  # rows of neither side only weighted the vocabulary
-    found = [_band_candidates(keys[active, band], side[active]) for band in range(BANDS)]
-    pairs = active[np.concatenate(found)]
-    if not len(pairs):
-        return []
-    encoded = np.unique(pairs[:, 0] * vectors.shape[0] + pairs[:, 1])
-    serving, offline = encoded // vectors.shape[0], encoded % vectors.shape[0]
-    # a cheap estimate from the signatures first, the exact cosine only for the plausible
-    hamming = _POPCOUNT[packed[serving] ^ packed[offline]].sum(axis=1)
-    estimate = np.cos(np.pi * hamming / (BANDS * BITS))
-    plausible = estimate >= threshold - 0.25
-    serving, offline = serving[plausible], offline[plausible]
-    if not len(serving):
-        return []
-    cosine = np.asarray(vectors[serving].multiply(vectors[offline]).sum(axis=1)).ravel()
-    keep = cosine >= threshold
+    if len(serving_rows) * len(offline_rows) <= EXACT_BUDGET:
+        product = (vectors[serving_rows] @ vectors[offline_rows].T).tocoo()
+        serving, offline, cosine = serving_rows[product.row], offline_rows[product.col], product.data
+    else:
+        serving, offline, cosine = _lsh_candidates(vectors, side, threshold)
+    keep = cosine >= threshold - 1e-9
     serving, offline, cosine = serving[keep], offline[keep], cosine[keep]
-    order = np.lexsort((offline, -cosine, serving))
+    order = np.lexsort((offline, -np.round(cosine, 9), serving))
     out: list[tuple[int, int, float]] = []
     taken: dict[int, int] = {}
     for index in order:
@@ -157,6 +151,28 @@ def nearest_pairs(vectors, side: Sequence[int], threshold: float = THRESHOLD,
             taken[row] = taken.get(row, 0) + 1
             out.append((row, int(offline[index]), float(cosine[index])))
     return out
+
+
+def _lsh_candidates(vectors, side: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs that share a bucket in some band, with their exact cosine (those plausibly near)."""
+    empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0))
+    keys, packed = _signatures(vectors)
+    active = np.flatnonzero(side >= 0)  # rows of neither side only weighted the vocabulary
+    found = [_band_candidates(keys[active, band], side[active]) for band in range(BANDS)]
+    pairs = active[np.concatenate(found)]
+    if not len(pairs):
+        return empty
+    encoded = np.unique(pairs[:, 0] * vectors.shape[0] + pairs[:, 1])
+    serving, offline = encoded // vectors.shape[0], encoded % vectors.shape[0]
+    # a cheap estimate from the signatures first, the exact cosine only for the plausible
+    hamming = _POPCOUNT[packed[serving] ^ packed[offline]].sum(axis=1)
+    estimate = np.cos(np.pi * hamming / (BANDS * BITS))
+    plausible = estimate >= threshold - 0.25
+    serving, offline = serving[plausible], offline[plausible]
+    if not len(serving):
+        return empty
+    cosine = np.asarray(vectors[serving].multiply(vectors[offline]).sum(axis=1)).ravel()
+    return serving, offline, cosine
 
 
 # -- confirmation -----------------------------------------------------------------------------------
@@ -341,6 +357,13 @@ def _where(unit: Unit, span: dict | None = None) -> str:
     return f"{unit.path}:{span.get('line', 0)}"
 
 
+class _CopyRule(ProjectRule):
+    """DS401-DS403: feature units of the two sides compared with each other."""
+
+    family = FAMILY
+    collectors = (RoleCollector, FeatureCollector)
+
+
 # The rules' examples are one file each, so training and serving share it: a function that
 # fits a model and a handler (`@app.post`) with its own feature code.
 _APP_HEAD = ("import pandas as pd\nfrom flask import Flask, request\nfrom sklearn.linear_model import LogisticRegression\n"
@@ -361,7 +384,7 @@ def _served(*statements: str) -> str:
     return f"@app.post('/predict')\ndef predict():\n    frame = pd.DataFrame([request.get_json()])\n{body}    return {{'n': len(frame)}}\n"
 
 
-class DuplicatedFeatureLogic(ProjectRule):
+class DuplicatedFeatureLogic(_CopyRule):
     """Feature logic copied between training and serving code.
 
     ## What it does
@@ -405,13 +428,11 @@ class DuplicatedFeatureLogic(ProjectRule):
 
     code = "DS401"
     name = "duplicated-feature-logic"
-    family = FAMILY
     severity = Severity.WARNING
     confidence = Confidence.HIGH
     summary = "Feature logic copied between training and serving code"
     fix = ("Move the feature code into one module that training and serving both import (or serve the fitted "
            "pipeline), and delete the copy.")
-    collectors = (RoleCollector, FeatureCollector)
     VALID = (
         # one function, called by both sides: shared, which is the fix
         _APP_HEAD + "def add_features(df):\n    df['tenure_years'] = df['tenure_months'] / 12\n"
@@ -442,7 +463,7 @@ class DuplicatedFeatureLogic(ProjectRule):
                                related=related)
 
 
-class DivergedFeatureLogic(ProjectRule):
+class DivergedFeatureLogic(_CopyRule):
     """A copy of training feature logic in serving code that has drifted from the original.
 
     ## What it does
@@ -479,12 +500,10 @@ class DivergedFeatureLogic(ProjectRule):
 
     code = "DS402"
     name = "diverged-feature-logic"
-    family = FAMILY
     severity = Severity.ERROR
     confidence = Confidence.HIGH
     summary = "A serving copy of training feature logic whose constants or operators differ"
     fix = "Decide which version is right, keep it in one module imported by training and serving, and retrain."
-    collectors = (RoleCollector, FeatureCollector)
     VALID = (_APP_HEAD + _TRAINED + _served("frame['plan_code'] = frame['plan'].map({'basic': 0, 'pro': 1})",
                                             "frame['region_code'] = frame['region'].str.lower()"),)
     INVALID = (_APP_HEAD + _TRAINED + _served("frame['tenure_years'] = frame['tenure_months'] / 12",
@@ -515,7 +534,7 @@ class DivergedFeatureLogic(ProjectRule):
                                related=related)
 
 
-class FeatureComputedDifferently(ProjectRule):
+class FeatureComputedDifferently(_CopyRule):
     """The same feature name computed by different expressions for training and for serving.
 
     ## What it does
@@ -550,12 +569,10 @@ class FeatureComputedDifferently(ProjectRule):
 
     code = "DS403"
     name = "feature-computed-differently"
-    family = FAMILY
     severity = Severity.ERROR
     confidence = Confidence.MEDIUM
     summary = "The same feature name computed differently at training and at serving time"
     fix = "Compute the feature in one function that training and serving both call."
-    collectors = (RoleCollector, FeatureCollector)
     VALID = (_ROWS.format(tenure_log="math.log(1 + payload['tenure_months'])"),)
     INVALID = (_ROWS.format(tenure_log="math.log(payload['tenure_months'])"),)
 
@@ -779,7 +796,14 @@ def _fitted_records(project, kinds: set[str]) -> Iterable[tuple[str, dict, Role]
                 yield path, record, roles.scope(path, record["scope"])
 
 
-class RefitAtServing(ProjectRule):
+class _FittedStateRule(ProjectRule):
+    """DS404-DS405: fitted state where serving code runs."""
+
+    family = FAMILY
+    collectors = (RoleCollector, FittedStateCollector)
+
+
+class RefitAtServing(_FittedStateRule):
     """A scaler, encoder or other fitted step re-fitted on the data of a serving request.
 
     ## What it does
@@ -816,12 +840,10 @@ class RefitAtServing(ProjectRule):
 
     code = "DS404"
     name = "refit-at-serving"
-    family = FAMILY
     severity = Severity.ERROR
     confidence = Confidence.HIGH
     summary = "Preprocessing state fitted on the data of a serving request"
     fix = "Fit the step once on the training data, save it with the model (or in its pipeline) and only transform at serving time."
-    collectors = (RoleCollector, FittedStateCollector)
     VALID = (
         "import joblib\nimport pandas as pd\nfrom flask import Flask, request\n"
         "app = Flask(__name__)\nscaler = joblib.load('scaler.joblib')\n\n"
@@ -860,7 +882,7 @@ class RefitAtServing(ProjectRule):
                                related=_evidence_locations(role))
 
 
-class HardcodedFittedStatistics(ProjectRule):
+class HardcodedFittedStatistics(_FittedStateRule):
     """Means, scales or vocabularies typed into serving code instead of loaded from training.
 
     ## What it does
@@ -897,12 +919,10 @@ class HardcodedFittedStatistics(ProjectRule):
 
     code = "DS405"
     name = "hardcoded-fitted-statistics"
-    family = FAMILY
     severity = Severity.WARNING
     confidence = Confidence.MEDIUM
     summary = "Fitted means, scales or vocabularies hard-coded in serving code"
     fix = "Save the fitted scaler or encoder with the model at training time and load it in the service."
-    collectors = (RoleCollector, FittedStateCollector)
     VALID = (
         "from fastapi import FastAPI\napp = FastAPI()\n\n"
         "@app.post('/predict')\ndef predict(payload: dict):\n"

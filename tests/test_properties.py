@@ -5,6 +5,7 @@ across runs and worker counts; suppressing a finding's line removes exactly that
 from __future__ import annotations
 
 import json
+import keyword
 import string
 
 import hypothesmith
@@ -64,7 +65,7 @@ def test_arbitrary_bytes_never_break_the_analysis(data):
     analyse(data, "nb.ipynb")
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hypothesmith.from_grammar())
 def test_arbitrary_valid_python_never_breaks_the_analysis(code):
     analyse(code.encode("utf-8", "surrogatepass"))
@@ -113,7 +114,7 @@ def test_arbitrary_notebooks_never_break_the_analysis(data):
 
 HEADER = ("import random\nimport numpy as np\nimport pandas as pd\n"
           "from sklearn.ensemble import RandomForestClassifier\nfrom sklearn.model_selection import train_test_split\n")
-NAMES = st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=6)
+NAMES = st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=6).filter(lambda name: not keyword.iskeyword(name))
 NUMBERS = st.integers(min_value=0, max_value=999)
 STATEMENTS = st.one_of(
     st.builds("x_{} = np.random.rand({})".format, NAMES, NUMBERS),
@@ -150,10 +151,15 @@ def program_line(finding) -> int:
     return finding.location.line if finding.location.cell == 1 else header + finding.location.cell - 1
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
 @given(PROGRAMS)
 def test_a_program_and_its_notebook_yield_the_same_findings(tmp_path_factory, program):
+    # A syntax error hides a whole program but only one notebook cell: by design they differ.
+    try:
+        compile(program, "m.py", "exec", dont_inherit=True, flags=0x400)  # PyCF_ONLY_AST
+    except (SyntaxError, ValueError):
+        assume(False)
     root = tmp_path_factory.mktemp("twins")
     write_project(root, {"script/m.py": program, "notebook/m.ipynb": as_notebook(program)})
     as_script = scan([root / "script"], root / "script", ALL, jobs=1)
@@ -179,7 +185,7 @@ def test_output_is_byte_for_byte_the_same_across_runs_and_worker_counts(tmp_path
 
 @pytest.mark.parametrize("kind", ["py", "ipynb"])
 def test_suppressing_a_line_removes_exactly_its_findings(tmp_path_factory, kind):
-    @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(PROGRAMS, st.integers(min_value=0))
     def check(program, pick):
         name = f"m.{kind}"

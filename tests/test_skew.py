@@ -9,6 +9,7 @@ import pytest
 
 from debtscan.config import Settings
 from debtscan.model import Confidence, Severity
+from debtscan.rules import skew
 from debtscan.rules.skew import compare_units, nearest_pairs, vectorise
 from debtscan.runner import scan
 
@@ -304,7 +305,15 @@ def grams(*tokens):
     return [[hash_, 1] for hash_ in sorted(set(tokens))]
 
 
-def test_nearest_pairs_finds_identical_units_and_ignores_unrelated_ones():
+@pytest.fixture(params=["exact", "lsh"])
+def pairing(request, monkeypatch):
+    """Both ways of pairing: every cosine (small projects) and LSH buckets (large ones)."""
+    if request.param == "lsh":
+        monkeypatch.setattr(skew, "EXACT_BUDGET", 0)
+    return request.param
+
+
+def test_nearest_pairs_finds_identical_units_and_ignores_unrelated_ones(pairing):
     rng = np.random.default_rng(0)
     units = [grams(*rng.choice(200_000, size=40, replace=False).tolist()) for _ in range(200)]
     units.append(units[7])  # a serving copy of offline unit 7
@@ -314,22 +323,23 @@ def test_nearest_pairs_finds_identical_units_and_ignores_unrelated_ones():
     assert pairs[0][2] == pytest.approx(1.0)
 
 
-def test_nearest_pairs_bounds_the_partners_of_each_serving_unit():
+def test_nearest_pairs_bounds_the_partners_of_each_serving_unit(pairing):
     unit = grams(*range(30))
     side = [0] * 500 + [1] * 10
     pairs = nearest_pairs(vectorise([unit] * 510), side, neighbours=3)
     assert len(pairs) == 30  # ten serving units, three nearest each, although all 5,000 pairs tie
+    assert {offline for _, offline, _ in pairs} == {0, 1, 2}  # ties go to the first rows, deterministically
     assert pairs == sorted(pairs, key=lambda item: (item[0], -item[2], item[1]))
 
 
-def test_rows_of_neither_side_never_crowd_out_a_partner():
+def test_rows_of_neither_side_never_crowd_out_a_partner(pairing):
     unit = grams(*range(30))
     side = [-1] * 50 + [0, 1]
     pairs = nearest_pairs(vectorise([unit] * 52), side)
     assert [(serving, offline) for serving, offline, _ in pairs] == [(51, 50)]
 
 
-def test_nearest_pairs_without_both_sides_is_empty():
+def test_nearest_pairs_without_both_sides_is_empty(pairing):
     assert nearest_pairs(vectorise([grams(1, 2, 3)] * 3), [0, 0, -1]) == []
 
 
