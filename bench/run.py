@@ -5,7 +5,7 @@
 
 Builds the corpus (`bench/corpus.py`), then runs each tool as its own process on the same
 files and prints wall time, CPU time, peak memory (the process tree's summed PSS, sampled
-every 20 ms) and the ratios the targets are stated in. Also checks that debtscan's report is
+every 50 ms) and the ratios the targets are stated in. Also checks that debtscan's report is
 identical for 1 and N workers and with a cold or warm cache. See bench/README.md.
 """
 
@@ -38,27 +38,23 @@ class Run:
     note: str = ""
 
 
-def _children(pid: int, parents: dict[int, int]) -> list[int]:
-    tree, stack = [], [pid]
+def _tree(pid: int) -> list[int]:
+    """`pid` and its descendants, from the kernel's per-thread `children` lists."""
+    found, stack = [], [pid]
     while stack:
         current = stack.pop()
-        tree.append(current)
-        stack.extend(child for child, parent in parents.items() if parent == current)
-    return tree
-
-
-def _process_table() -> dict[int, int]:
-    """pid -> parent pid, from /proc."""
-    table = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
+        found.append(current)
+        try:
+            tasks = os.listdir(f"/proc/{current}/task")
+        except OSError:
+            continue
+        for task in tasks:
             try:
-                with open(f"/proc/{entry}/stat", "rb") as handle:
-                    fields = handle.read().rsplit(b")", 1)[1].split()
-                table[int(entry)] = int(fields[1])
-            except (OSError, IndexError, ValueError):
+                with open(f"/proc/{current}/task/{task}/children", "rb") as handle:
+                    stack.extend(int(child) for child in handle.read().split())
+            except (OSError, ValueError):
                 continue
-    return table
+    return found
 
 
 def _memory_kb(pid: int) -> int:
@@ -83,12 +79,11 @@ def measure(name: str, command: list[str], note: str = "", env: dict | None = No
     began = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     peak = 0
-    sampling = os.path.isdir("/proc")
+    sampling = os.path.exists(f"/proc/{process.pid}/task/{process.pid}/children")
     while process.poll() is None:
         if sampling:
-            table = _process_table()
-            peak = max(peak, sum(_memory_kb(pid) for pid in _children(process.pid, table)))
-        time.sleep(0.02)
+            peak = max(peak, sum(_memory_kb(pid) for pid in _tree(process.pid)))
+        time.sleep(0.05)
     wall = time.perf_counter() - began
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""

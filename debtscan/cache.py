@@ -316,7 +316,8 @@ def normalise(result: FileResult) -> bool:
 
 
 def share_strings(result: FileResult) -> FileResult:
-    """Make equal strings in `result`'s facts one object (`sys.intern`), in place.
+    """Make equal strings in `result`'s facts one object (`sys.intern`), in place (results read
+    from the cache come back shared already).
 
     Facts repeat the same names in every file (callees, modules, scope names, dictionary
     keys); a 5,000-file project holds millions of copies. Sharing them more than halves the
@@ -325,15 +326,20 @@ def share_strings(result: FileResult) -> FileResult:
     facts = result.facts
     if facts is None:
         return result
+    for scope in facts.scopes.values():
+        scope.calls = [(order, sys.intern(callee), sys.intern(text)) for order, callee, text in scope.calls]
+    _share_all_but_calls(facts)
+    return result
+
+
+def _share_all_but_calls(facts: FileFacts) -> None:
     facts.path, facts.module = sys.intern(facts.path), sys.intern(facts.module)
     facts.imports = _shared(facts.imports)
     facts.imported_modules = _shared(facts.imported_modules)
     facts.data = _shared(facts.data)
     for scope in facts.scopes.values():
         scope.name = sys.intern(scope.name)
-        scope.calls = [(order, sys.intern(callee), sys.intern(text)) for order, callee, text in scope.calls]
     facts.scopes = {sys.intern(name): scope for name, scope in facts.scopes.items()}
-    return result
 
 
 def _shared(value: Any) -> Any:
@@ -481,7 +487,17 @@ def _decode_facts(item: Any, rel: str) -> FileFacts | None:
         raise EntryError("malformed imported modules")
     facts = FileFacts(path=path, module=module, is_package=is_package, imports=imports, imported_modules=imported,
                       data=data)
+    intern = sys.intern
     for scope in _list(scopes):
         name, line, calls, entry = _typed(scope, ((str,), (int,), (list,), (bool,)))
-        facts.scopes[name] = ScopeFacts(name, line, [tuple(_typed(call, ((int,), (str,), (str,)))) for call in calls], entry)
+        checked = []
+        for call in calls:  # the bulk of an entry: checked inline, and shared as it is read
+            if type(call) is not list or len(call) != 3:
+                raise EntryError("malformed call")
+            order, callee, text = call
+            if type(order) is not int or type(callee) is not str or type(text) is not str:
+                raise EntryError("malformed call")
+            checked.append((order, intern(callee), intern(text)))
+        facts.scopes[name] = ScopeFacts(name, line, checked, entry)
+    _share_all_but_calls(facts)
     return facts

@@ -27,7 +27,7 @@ from debtscan.model import (
     ScopeFacts,
     Severity,
 )
-from debtscan.names import Scopes, imported_module_names
+from debtscan.names import Scopes, dotted, imported_module_names
 from debtscan.positions import node_positions
 from debtscan.rule import Collector, FileRule, ProjectRule, Rule
 from debtscan.source import Source, load_source, syntax_problem
@@ -57,6 +57,7 @@ class FileContext:
         self.options = setup.options
         self.scopes = Scopes(module, is_package)
         self.symbols: list[tuple[str, str]] = []  # (kind, name) of enclosing classes/functions
+        self._names: list[tuple[str, str]] = []  # (symbol, scope) at each depth of `symbols`
         self.order = 0
         self.in_main_guard = False
         self.facts = FileFacts(path=source.path, module=module, is_package=is_package)
@@ -69,15 +70,25 @@ class FileContext:
 
     @property
     def symbol(self) -> str:
-        return ".".join(name for _, name in self.symbols)
+        """The dotted name of the enclosing classes and functions ("" at module level)."""
+        return self._names[-1][0] if self._names else ""
 
     @property
     def scope(self) -> str:
         """The function whose body is running (classes run at import, so they count as module)."""
-        for index in range(len(self.symbols) - 1, -1, -1):
-            if self.symbols[index][0] == "function":
-                return ".".join(name for _, name in self.symbols[: index + 1])
-        return MODULE_SCOPE
+        return self._names[-1][1] if self._names else MODULE_SCOPE
+
+    def enter_symbol(self, kind: str, name: str) -> None:
+        """Step into a class or function; `symbol` and `scope` are computed once here, since
+        rules ask for them at almost every node."""
+        outer_symbol, outer_scope = self._names[-1] if self._names else ("", MODULE_SCOPE)
+        symbol = f"{outer_symbol}.{name}" if outer_symbol else name
+        self.symbols.append((kind, name))
+        self._names.append((symbol, symbol if kind == "function" else outer_scope))
+
+    def leave_symbol(self) -> None:
+        self.symbols.pop()
+        self._names.pop()
 
     def span(self, node: cst.CSTNode) -> dict:
         """A location dict for `node`, filled in after the traversal (plain data for facts)."""
@@ -99,7 +110,7 @@ class FileContext:
         nodes = [node for node, _ in self._spans] + [item[1] for item in self._pending]
         if not nodes:
             return {}
-        positions = node_positions(module, nodes)
+        positions = node_positions(module, nodes, self.source.text)
         lines = self.source.text.split("\n")
         resolved: dict[cst.CSTNode, dict] = {}
         for node in nodes:
@@ -159,18 +170,18 @@ class ScopeTracker(cst.BatchableCSTVisitor):
 
     # scopes -----------------------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.ctx.symbols.append(("class", node.name.value))
+        self.ctx.enter_symbol("class", node.name.value)
         self.ctx.scopes.push("class")
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         self.ctx.scopes.pop()
-        self.ctx.symbols.pop()
+        self.ctx.leave_symbol()
         if len(self.ctx.symbols) == 0 or self.ctx.symbols[-1][0] == "class":
             return
         self.ctx.scopes.bind(node.name.value, "")
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.ctx.symbols.append(("function", node.name.value))
+        self.ctx.enter_symbol("function", node.name.value)
         name = self.ctx.scope
         if name not in self.scope_facts:
             self.scope_facts[name] = ScopeFacts(name)
@@ -187,7 +198,7 @@ class ScopeTracker(cst.BatchableCSTVisitor):
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.ctx.scopes.pop()
-        self.ctx.symbols.pop()
+        self.ctx.leave_symbol()
         if self.ctx.symbols and self.ctx.symbols[-1][0] == "function":
             self.ctx.scopes.bind(node.name.value, "")
 
@@ -270,12 +281,13 @@ class ScopeTracker(cst.BatchableCSTVisitor):
             self.ctx.in_main_guard = False
 
     def visit_Call(self, node: cst.Call) -> None:
-        self.ctx.order += 1
-        facts = self.scope_facts.setdefault(self.ctx.scope, ScopeFacts(self.ctx.scope))
-        callee = self.ctx.qualify(node.func) or ""
-        from debtscan.names import dotted
-
-        facts.calls.append((self.ctx.order, callee, dotted(node.func) or ""))
+        ctx = self.ctx
+        ctx.order += 1
+        scope = ctx.scope
+        facts = self.scope_facts.get(scope)
+        if facts is None:
+            facts = self.scope_facts[scope] = ScopeFacts(scope)
+        facts.calls.append((ctx.order, ctx.scopes.qualify(node.func) or "", dotted(node.func) or ""))
 
 
 def _is_main_guard(test: cst.BaseExpression) -> bool:
@@ -400,6 +412,8 @@ def _libcst_problem(error: cst.ParserSyntaxError, source: Source, cell: int | No
 
 
 def _from_recursion(error: BaseException | None) -> bool:
+    """Whether `error` is a RecursionError or was raised while handling one: on a deep enough
+    tree libcst's position provider turns the recursion into a KeyError."""
     seen = 0
     while error is not None and seen < 20:
         if isinstance(error, RecursionError):

@@ -31,11 +31,16 @@ _IGNORABLE = frozenset(
     and (issubclass(kind, cst.BaseExpression) or kind.__module__ == _whitespace.__name__))
 
 
+class _AllPlaced(Exception):
+    """Raised to stop code generation once every node asked about has its span."""
+
+
 @dataclass(frozen=False)
 class _TokenOffsetState(CodegenState):
     wanted: set[int] = field(default_factory=set)
     spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # id(node) -> token offsets
     stack: list[int] = field(default_factory=list)
+    unplaced: set[int] = field(default_factory=set)
 
     def before_codegen(self, node: cst.CSTNode) -> None:
         self.stack.append(len(self.tokens))
@@ -43,8 +48,14 @@ class _TokenOffsetState(CodegenState):
     def after_codegen(self, node: cst.CSTNode) -> None:
         start = self.stack.pop()
         key = id(node)
-        if key not in self.spans and (key in self.wanted or type(node) not in _IGNORABLE):
-            self.spans[key] = (start, len(self.tokens))  # a syntactic position recorded inside wins
+        if key in self.wanted:
+            if key not in self.spans:  # a syntactic position recorded inside wins, as in libcst
+                self.spans[key] = (start, len(self.tokens))
+            self.unplaced.discard(key)
+            if not self.unplaced:
+                raise _AllPlaced  # the rest of the file would only be generated to be thrown away
+        elif key not in self.spans and type(node) not in _IGNORABLE:
+            self.spans[key] = (start, len(self.tokens))
 
     def record_syntactic_position(self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None,
                                   end_node: cst.CSTNode | None = None) -> "_SyntacticPosition":
@@ -63,7 +74,9 @@ class _SyntacticPosition:
     def __enter__(self) -> None:
         self.start = len(self.state.tokens)
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, error_type, *exc_info) -> None:
+        if error_type is not None:
+            return  # generation stopped early: outer spans are not needed
         state = self.state
         start, end = self.start, len(state.tokens)
         if self.start_node is not None:
@@ -73,27 +86,39 @@ class _SyntacticPosition:
         state.spans[id(self.node)] = (start, end)
 
 
-def node_positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[int, tuple[int, int, int, int]]:
+def node_positions(module: cst.Module, nodes: Iterable[cst.CSTNode],
+                   text: str | None = None) -> dict[int, tuple[int, int, int, int]]:
     """id(node) -> (start line, start column, end line, end column) for each node of `module`.
 
     Lines are 1-based and columns 0-based, as libcst's `PositionProvider` reports them; a node
-    that is not part of `module` is left out.
+    that is not part of `module` is left out. `text`, the code `module` was parsed from, places
+    the module itself without generating all of it (libcst reproduces its input exactly).
     """
     nodes = list(nodes)
+    whole = None
+    if text is not None and any(node is module for node in nodes):
+        nodes = [node for node in nodes if node is not module]
+        whole = (1, 0, *_places([text], [1])[1])
+        if not nodes:
+            return {id(module): whole}
     state = _TokenOffsetState(default_indent=module.default_indent, default_newline=module.default_newline,
-                              wanted={id(node) for node in nodes})
-    module._codegen(state)
-    wanted: dict[int, int] = {}  # token offset -> index in `marks`
+                              wanted={id(node) for node in nodes}, unplaced={id(node) for node in nodes})
+    try:
+        module._codegen(state)
+    except _AllPlaced:
+        pass
     requests = []
+    offsets: set[int] = set()
     for node in nodes:
         span = state.spans.get(id(node))
         if span is not None:
             requests.append((id(node), span))
-            wanted[span[0]] = 0
-            wanted[span[1]] = 0
-    offsets = sorted(wanted)
-    places = _places(state.tokens, offsets)
-    return {key: (*places[start], *places[end]) for key, (start, end) in requests}
+            offsets.update(span)
+    places = _places(state.tokens, sorted(offsets))
+    found = {key: (*places[start], *places[end]) for key, (start, end) in requests}
+    if whole is not None:
+        found[id(module)] = whole
+    return found
 
 
 def _places(tokens: list[str], offsets: list[int]) -> dict[int, tuple[int, int]]:

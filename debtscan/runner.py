@@ -239,7 +239,7 @@ def analyse_all(files: list[tuple[str, str]], setup: ScanSetup, jobs: int | None
         if hit is None:
             todo.append(index)
         else:
-            results[index] = share_strings(hit)
+            results[index] = hit  # shared as it was read
     mark("cache: read")
     if progress is not None and len(todo) < len(files):
         progress.advance(len(files) - len(todo))

@@ -353,8 +353,10 @@ def _side_name(role: Role) -> str:
 
 
 def _where(unit: Unit, span: dict | None = None) -> str:
+    """`path:line`, or `path:cell N:line` inside a notebook, as the text report writes places."""
     span = span or unit.data["span"]
-    return f"{unit.path}:{span.get('line', 0)}"
+    cell = span.get("cell")
+    return f"{unit.path}:{'' if cell is None else f'cell {cell}:'}{span.get('line', 0)}"
 
 
 class _CopyRule(ProjectRule):

@@ -149,6 +149,16 @@ def test_positions_equal_libcst_position_provider(name, code):
         assert ours[id(node)] == (where.start.line, where.start.column, where.end.line, where.end.column), node
 
 
+@pytest.mark.parametrize("name,code", SOURCES[:3], ids=[name for name, _ in SOURCES[:3]])
+def test_the_module_is_placed_from_its_text(name, code):
+    tree = cst.parse_module(code)
+    expected = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)[tree]
+    first_call = next(node for node in walk(tree) if isinstance(node, cst.Call))
+    placed = node_positions(tree, [tree, first_call], code)
+    assert placed[id(tree)] == (expected.start.line, expected.start.column, expected.end.line, expected.end.column)
+    assert placed[id(first_call)] == node_positions(tree, [first_call])[id(first_call)]
+
+
 def test_positions_of_a_few_nodes_match_positions_of_all():
     tree = cst.parse_module(TRICKY)
     calls = [node for node in walk(tree) if isinstance(node, cst.Call)]

@@ -422,3 +422,20 @@ def test_feature_units_and_copies_appear_in_the_graph_with_their_findings(tmp_pa
     assert graph.edges[serving, "module:serve.py"] == {"kind": "feeds", "side": "serving"}
     assert graph.nodes[serving]["rules"] == "DS402"
     assert "weight_kg" in graph.nodes[serving]["computes"]
+
+
+def test_a_feature_computed_differently_names_the_notebook_cell_of_its_training_twin(tmp_path):
+    cell = lambda source: {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                           "source": source}
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        cell("import numpy as np\nimport pandas as pd\nfrom sklearn.linear_model import Ridge\n"),
+        cell("df = pd.read_csv('customers.csv')\ndf['tenure_log'] = np.log1p(df['tenure_months'])\n"
+             "df['is_annual'] = (df['plan'] == 'annual').astype(int)\n"
+             "Ridge().fit(df[['tenure_log', 'is_annual']], df['y'])\n"),
+    ]}
+    serve = ("import math\nfrom fastapi import FastAPI\napp = FastAPI()\n\n@app.post('/predict')\n"
+             "def predict(payload: dict):\n"
+             "    return {'tenure_log': math.log(payload['tenure_months']), 'plan': payload['plan'].lower()}\n")
+    findings = ds4(scan_project(tmp_path, {"explore.ipynb": json.dumps(notebook), "serve.py": serve}), "DS403")
+    assert [(f.path, f.location.line) for f in findings] == [("serve.py", 7)]
+    assert "(explore.ipynb:cell 2:2)" in findings[0].message
