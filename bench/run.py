@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     step("warm", measure(f"debtscan warm, {args.jobs} jobs", [*debtscan, "-j", str(args.jobs), "--cache-dir",
                                                              str(coldn), "-o", str(reports["warm"])]))
     changed = _change_one_file(root)
-    step("changed", measure(f"debtscan warm, 1 file changed", [*debtscan, "-j", str(args.jobs), "--cache-dir",
+    step("changed", measure("debtscan warm, 1 file changed", [*debtscan, "-j", str(args.jobs), "--cache-dir",
                                                                 str(coldn), "-o", str(reports["changed"])]))
     step("nocache", measure(f"debtscan --no-cache, {args.jobs} jobs", [*debtscan, "-j", str(args.jobs), "--no-cache",
                                                                       "-o", str(reports["nocache"])]))

@@ -37,7 +37,7 @@ from debtscan import __version__
 from debtscan.model import Confidence, FileFacts, FileProblem, FileResult, Finding, Location, ScopeFacts, Severity
 from debtscan.suppress import Directive
 
-FORMAT = "v1"  # bump when the entry layout changes; other layouts are pruned
+FORMAT = "v2"  # bump when the entry layout changes; other layouts are pruned
 MAX_AGE_DAYS = 30
 PRUNE_EVERY_SECONDS = 24 * 3600
 _DAY = 24 * 3600
@@ -397,12 +397,12 @@ def decode_entry(raw: bytes, key: str, rel: str) -> FileResult:
 
 # field order and types of the dataclasses stored as lists
 _OPT_INT = (int, type(None))
-_LOCATION = ("path", "line", "column", "end_line", "end_column", "cell")
-_LOCATION_TYPES = ((str,), (int,), (int,), (int,), (int,), _OPT_INT)
-_PROBLEM = ("path", "kind", "message", "line", "column", "cell")
-_PROBLEM_TYPES = ((str,), (str,), (str,), (int,), (int,), _OPT_INT)
-_DIRECTIVE = ("cell", "line", "column", "kind", "codes", "reason", "own_line", "text", "target")
-_DIRECTIVE_TYPES = (_OPT_INT, (int,), (int,), (str,), (list,), (str,), (bool,), (str,), (int,))
+_LOCATION = ("path", "line", "column", "end_line", "end_column", "cell", "file_line")
+_LOCATION_TYPES = ((str,), (int,), (int,), (int,), (int,), _OPT_INT, (int,))
+_PROBLEM = ("path", "kind", "message", "line", "column", "cell", "file_line")
+_PROBLEM_TYPES = ((str,), (str,), (str,), (int,), (int,), _OPT_INT, (int,))
+_DIRECTIVE = ("cell", "line", "column", "kind", "codes", "reason", "own_line", "text", "target", "file_line")
+_DIRECTIVE_TYPES = (_OPT_INT, (int,), (int,), (str,), (list,), (str,), (bool,), (str,), (int,), (int,))
 
 
 def _list(value: Any) -> list:

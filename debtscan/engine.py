@@ -131,6 +131,8 @@ class FileContext:
                 "cell": cell,
                 "snippet": snippet,
             }
+            if cell is not None:
+                resolved[node]["file_line"] = self.source.file_line(start_line)
         for node, span in self._spans:
             span.update(resolved.get(node, {}))
         return resolved
@@ -148,12 +150,17 @@ class FileContext:
         return out
 
 
+def span_location(path: str, span: dict) -> Location:
+    """The Location of a span dict (the plain form spans take in facts and caches)."""
+    return Location(path=path, line=span.get("line", 1), column=span.get("column", 0),
+                    end_line=span.get("end_line", 0) or span.get("line", 1), end_column=span.get("end_column", 0),
+                    cell=span.get("cell"), file_line=span.get("file_line", 0))
+
+
 def make_finding(rule: type[Rule], path: str, span: dict, message: str, *, fix: str | None = None,
                  severity: Severity | None = None, confidence: Confidence | None = None, symbol: str = "",
                  related: Sequence[Location] = ()) -> Finding:
-    location = Location(path=path, line=span.get("line", 1), column=span.get("column", 0),
-                        end_line=span.get("end_line", 0) or span.get("line", 1), end_column=span.get("end_column", 0),
-                        cell=span.get("cell"))
+    location = span_location(path, span)
     return Finding(rule=rule.code, name=rule.name, family=rule.family, severity=severity or rule.severity,
                    confidence=confidence or rule.confidence, location=location, message=message,
                    fix=fix if fix is not None else rule.fix, symbol=symbol, snippet=span.get("snippet", ""),
@@ -408,7 +415,8 @@ def _libcst_problem(error: cst.ParserSyntaxError, source: Source, cell: int | No
     else:  # a line inside the cell, even when libcst points past its end
         line = min(max(error.raw_line, 1), code.count("\n") + 1)
     return FileProblem(source.path, "syntax", _syntax_message(error, source, cell), line=line,
-                       column=max(error.raw_column, 0), cell=cell)
+                       column=max(error.raw_column, 0), cell=cell,
+                       file_line=source.cell_file_line(cell, line) if cell is not None else 0)
 
 
 def _from_recursion(error: BaseException | None) -> bool:

@@ -61,7 +61,8 @@ class Location:
 
     For notebooks `line` is the line inside cell `cell` (numbered from 1 in notebook order,
     markdown cells included), so a reader can jump straight to it; `line` always refers to what
-    a person sees.
+    a person sees. `file_line` is the line of the .ipynb file that holds it, for tools that show
+    the file as stored (0 when unknown, and for .py files, where it is `line`).
     """
 
     path: str
@@ -70,6 +71,7 @@ class Location:
     end_line: int = 0
     end_column: int = 0
     cell: int | None = None
+    file_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ class FileProblem:
     line: int = 1
     column: int = 0
     cell: int | None = None
+    file_line: int = 0  # in a notebook: the line of the .ipynb file holding `line` of `cell`
 
 
 @dataclass

@@ -313,7 +313,7 @@ def _problem_finding(problem: FileProblem) -> Finding:
     if problem.cell is not None:  # one notebook cell: the rest of the notebook is checked
         message = f"{problem.message[0].upper()}{problem.message[1:]}; that cell is not checked."
     span = {"line": problem.line, "column": problem.column, "end_line": problem.line, "end_column": problem.column,
-            "cell": problem.cell, "snippet": ""}
+            "cell": problem.cell, "file_line": problem.file_line, "snippet": ""}
     return make_finding(rule, problem.path, span, message)
 
 
@@ -357,7 +357,8 @@ def _apply_directives(findings: list[Finding], directives: dict[str, list[Direct
     for path, items in directives.items():
         for number, directive in enumerate(items):
             span = {"line": directive.line, "column": directive.column, "end_line": directive.line,
-                    "end_column": directive.column + len(directive.text), "cell": directive.cell, "snippet": directive.text}
+                    "end_column": directive.column + len(directive.text), "cell": directive.cell,
+                    "file_line": directive.file_line, "snippet": directive.text}
             unknown = [code for code in directive.codes if not any(rule.startswith(code) for rule in known)]
             if directive.kind == "malformed" or unknown:
                 reason = (f"names no known rule ({', '.join(unknown)})" if unknown and directive.kind != "malformed"

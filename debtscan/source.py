@@ -24,7 +24,7 @@ import stat
 import sys
 import tokenize
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from debtscan.model import FileProblem
 
@@ -59,6 +59,8 @@ class Source:
     problems: list[FileProblem] = field(default_factory=list)
     # For notebooks: (cell number, masked code) of every cell in `text`, so one can be dropped.
     cells: list[tuple[int, str]] = field(default_factory=list)
+    # For notebooks: cell number -> the line of the .ipynb file each of its lines is stored on.
+    file_lines: dict[int, list[int]] = field(default_factory=dict)
 
     @property
     def is_notebook(self) -> bool:
@@ -70,10 +72,27 @@ class Source:
             return None, line
         return self.cell_map.get(line, (None, line))
 
+    def file_line(self, line: int) -> int:
+        """The line of the file on disk that holds a line of the parsed text (0: not known).
+
+        A notebook is JSON, so a code line sits on a line of its own in the file only when the
+        cell's source is a list of lines, as Jupyter writes it; code-scanning UIs show the file
+        as stored, and need this line to put a finding on it.
+        """
+        if self.cell_map is None:
+            return line
+        cell, inside = self.cell_map.get(line, (None, 0))
+        return self.cell_file_line(cell, inside) if cell is not None else 0
+
+    def cell_file_line(self, cell: int, line: int) -> int:
+        """The line of the .ipynb file holding line `line` of cell `cell` (0: not known)."""
+        stored = self.file_lines.get(cell, ())
+        return stored[line - 1] if 0 < line <= len(stored) else 0
+
     def without_cell(self, number: int, problem: FileProblem) -> "Source":
         """The same notebook without cell `number`, which `problem` explains."""
         kept = [(cell, code) for cell, code in self.cells if cell != number]
-        return _joined(self.path, kept, [*self.problems, problem])
+        return _joined(self.path, kept, [*self.problems, problem], self.file_lines)
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -170,7 +189,7 @@ def _normalise_newlines(text: str) -> str:
 def decode_notebook(data: bytes, path: str) -> Source | FileProblem:
     """Join a notebook's code cells into one parsable module."""
     try:
-        document = json.loads(data.decode("utf-8-sig"))
+        document = json.loads(text := data.decode("utf-8-sig"))
     except UnicodeDecodeError as error:
         return FileProblem(path, "notebook", f"not a readable notebook: not UTF-8 ({error.reason})")
     except ValueError as error:
@@ -202,7 +221,10 @@ def decode_notebook(data: bytes, path: str) -> Source | FileProblem:
             problems.append(problem)
             continue
         cells.append((number, code))
-    return _joined(path, cells, problems)
+    joined = _joined(path, cells, problems, _file_lines(text, document["cells"]) if cells or problems else {})
+    joined.problems = [replace(problem, file_line=joined.cell_file_line(problem.cell, problem.line))
+                       if problem.cell is not None else problem for problem in problems]
+    return joined
 
 
 def _is_python_notebook(document: dict) -> bool:
@@ -216,7 +238,70 @@ def _is_python_notebook(document: dict) -> bool:
     return True
 
 
-def _joined(path: str, cells: list[tuple[int, str]], problems: list[FileProblem]) -> Source:
+_SOURCE_KEY = re.compile(r'"source"\s*:\s*')
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _file_lines(text: str, cells: list) -> dict[int, list[int]]:
+    """Cell number -> the line of the notebook file each line of the code cell is stored on.
+
+    The JSON parser keeps no positions, so each cell's `"source"` value is found in the text in
+    notebook order and accepted only when it decodes to exactly the cell's source; a cell that
+    cannot be matched so (a key named "source" inside outputs is skipped) gets no lines.
+    """
+    decoder = json.JSONDecoder()
+    found: dict[int, list[int]] = {}
+    position, counted, line = 0, 0, 1
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or "source" not in cell:
+            continue
+        expected = cell["source"]
+        while True:
+            match = _SOURCE_KEY.search(text, position)
+            if match is None:
+                return found
+            try:
+                value, end = decoder.raw_decode(text, match.end())
+            except ValueError:
+                value, end = None, match.end()
+            position = end
+            if value == expected and type(value) is type(expected):
+                break
+        if cell.get("cell_type") != "code" or not (isinstance(expected, str) or (
+                isinstance(expected, list) and all(isinstance(part, str) for part in expected))):
+            continue
+        starts = _element_starts(text, match.end()) if isinstance(expected, list) else [match.end()]
+        parts = expected if isinstance(expected, list) else [expected]
+        stored: list[int] = []  # index: code line - 1
+        code_line = 1  # the code line the next character of the source belongs to
+        for start, part in zip(starts, parts):
+            line += text.count("\n", counted, start)
+            counted = start
+            pieces = _normalise_newlines(part).split("\n")
+            # an empty last piece means the part ended its line: the next line is the next part's
+            last = code_line + len(pieces) - 1 - (pieces[-1] == "")
+            stored.extend([line] * max(0, last - len(stored)))
+            code_line += len(pieces) - 1
+        found[number] = stored
+    return found
+
+
+def _element_starts(text: str, start: int) -> list[int]:
+    """Offsets of the strings of the JSON list of strings that starts at `start` (already
+    decoded once, so it is well formed)."""
+    starts = []
+    index = _JSON_SPACE.match(text, start + 1).end()  # past "["
+    while text[index] == '"':
+        starts.append(index)
+        _value, index = json.decoder.scanstring(text, index + 1)
+        index = _JSON_SPACE.match(text, index).end()
+        if text[index] == ",":
+            index = _JSON_SPACE.match(text, index + 1).end()
+    return starts
+
+
+def _joined(path: str, cells: list[tuple[int, str]], problems: list[FileProblem],
+            file_lines: dict[int, list[int]] | None = None) -> Source:
     lines: list[str] = []
     cell_map: dict[int, tuple[int, int]] = {}
     for number, code in cells:
@@ -224,7 +309,8 @@ def _joined(path: str, cells: list[tuple[int, str]], problems: list[FileProblem]
             lines.append(line)
             cell_map[len(lines)] = (number, index)
         lines.append("")  # a blank line between cells keeps statements apart
-    return Source(path=path, text="\n".join(lines) + "\n", cell_map=cell_map, problems=problems, cells=cells)
+    return Source(path=path, text="\n".join(lines) + "\n", cell_map=cell_map, problems=problems, cells=cells,
+                  file_lines=file_lines or {})
 
 
 def mask_magics(code: str) -> str:

@@ -36,6 +36,7 @@ class Directive:
     own_line: bool = False
     text: str = ""
     target: int = 0  # for a directive on its own line: the next code line it covers
+    file_line: int = 0  # in a notebook: the line of the .ipynb file holding the comment
 
     def applies_to(self, cell: int | None, line: int, end_line: int) -> bool:
         if self.kind == "ignore-file":
@@ -64,7 +65,8 @@ def parse_directives(source) -> list[Directive]:
         kind, codes, reason = directive
         cell, cell_line = source.place(line)
         target = source.place(next_code_line(lines, line))[1] if own_line else cell_line
-        directives.append(Directive(cell, cell_line, column, kind, codes, reason, own_line, comment.strip(), target))
+        directives.append(Directive(cell, cell_line, column, kind, codes, reason, own_line, comment.strip(), target,
+                                    source.file_line(line) if cell is not None else 0))
     return directives
 
 

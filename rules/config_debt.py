@@ -18,7 +18,7 @@ from typing import Any, Iterable
 import libcst as cst
 
 from debtscan.catalog import index_by_name
-from debtscan.engine import make_finding
+from debtscan.engine import make_finding, span_location
 from debtscan.model import MODULE_SCOPE, Confidence, Finding, Location
 from debtscan.rule import Collector, FileRule, ProjectRule
 from ._calls import UNKNOWN, argument, call_text, conditions_hold, literal, positional, walk
@@ -485,9 +485,7 @@ def _key(value: Any) -> Any:
 
 
 def _location(path: str, span: dict) -> Location:
-    return Location(path=path, line=span.get("line", 1), column=span.get("column", 0),
-                    end_line=span.get("end_line", 0) or span.get("line", 1), end_column=span.get("end_column", 0),
-                    cell=span.get("cell"))
+    return span_location(path, span)
 
 
 # -- decision thresholds ----------------------------------------------------------------------

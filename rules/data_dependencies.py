@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from debtscan.engine import make_finding
+from debtscan.engine import make_finding, span_location
 from debtscan.model import Confidence, Finding, Location
 from debtscan.rule import ProjectRule
 from .dataflow import Access, DataFlow
@@ -26,9 +26,7 @@ LOCAL_ROLES = ("data", "model")
 
 
 def location_of(access: Access) -> Location:
-    span = access.where_span
-    return Location(path=access.where, line=span.get("line", 1), column=span.get("column", 0),
-                    end_line=span.get("end_line", 0), end_column=span.get("end_column", 0), cell=span.get("cell"))
+    return span_location(access.where, access.where_span)
 
 
 def first_of_each(accesses: Iterable[Access], key) -> list[tuple[Access, list[Access]]]:

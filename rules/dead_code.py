@@ -32,8 +32,8 @@ from typing import Any, Iterable, Iterator
 import libcst as cst
 
 from debtscan.config import DEFAULT_EXCLUDE
-from debtscan.engine import make_finding
-from debtscan.model import MODULE_SCOPE, Confidence, Finding, Location, Severity
+from debtscan.engine import make_finding, span_location
+from debtscan.model import MODULE_SCOPE, Confidence, Finding, Severity
 from debtscan.rule import Collector, FileRule, ProjectRule
 
 FAMILY = "dead-code"
@@ -431,8 +431,11 @@ class DeadCodeCollector(Collector):
         column = match.start(2) - line_start
         cell, shown = self.ctx.source.place(line)
         end = text.find("\n", match.start())
-        return {"line": shown, "column": column, "end_line": shown, "end_column": column + len(match.group(2)),
+        span = {"line": shown, "column": column, "end_line": shown, "end_column": column + len(match.group(2)),
                 "cell": cell, "snippet": text[line_start: end if end >= 0 else len(text)]}
+        if cell is not None:
+            span["file_line"] = self.ctx.source.file_line(line)
+        return span
 
     def finish(self) -> None:
         flags = {name: value for name, value in self.flag_candidates.items()
@@ -608,8 +611,7 @@ class ConstantCondition(ProjectRule):
                 if others else "")
         message = (f"{what} can never run: {why}, so its {lines} line{'s are' if lines != 1 else ' is'} "
                    f"{kind}{more}.")
-        related = [Location(path=path, line=span["line"], column=span["column"], end_line=span["end_line"],
-                            end_column=span["end_column"], cell=span["cell"]) for span in others]
+        related = [span_location(path, span) for span in others]
         return make_finding(type(self), path, _dead_part(condition, value), message,
                             confidence=Confidence.MEDIUM if used else Confidence.HIGH, symbol=condition["symbol"],
                             related=related)
@@ -1090,6 +1092,8 @@ class CommentedCodeCollector(Collector):
             _end_cell, end_line = source.place(last)
             blocks.append({"line": line, "column": column, "end_line": end_line, "end_column": len(lines[last - 1]),
                            "cell": cell, "snippet": lines[first - 1], "lines": last - first + 1})
+            if cell is not None:
+                blocks[-1]["file_line"] = source.file_line(first)
         self.ctx.facts.data[COMMENTS] = blocks
 
 

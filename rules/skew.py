@@ -32,11 +32,11 @@ from typing import Any, Iterable, Sequence
 import libcst as cst
 import numpy as np
 
-from debtscan.engine import make_finding
+from debtscan.engine import make_finding, span_location
 from debtscan.model import MODULE_SCOPE, Confidence, Finding, Location, Severity
 from debtscan.names import dotted
 from debtscan.rule import Collector, ProjectRule
-from ._calls import literal, UNKNOWN
+from ._calls import UNKNOWN as NOT_LITERAL, literal
 from .features import GRAM_BITS, KEY as FEATURES, FeatureCollector, FeatureIndex, code_text, reads_key
 from .roles import APP, IMPORTERS, OFFLINE, SERVING, UNKNOWN, CatalogIndex, RoleAnalysis, RoleCollector, Role
 
@@ -246,9 +246,7 @@ class Unit:
         return f"the top-level feature code ({cell}line {span.get('line', 0)})"
 
     def location(self, span: dict | None = None) -> Location:
-        span = span or self.data["span"]
-        return Location(self.path, span.get("line", 1), span.get("column", 0),
-                        span.get("end_line", 0) or span.get("line", 1), span.get("end_column", 0), span.get("cell"))
+        return span_location(self.path, span or self.data["span"])
 
 
 @dataclass
@@ -680,14 +678,14 @@ class FittedStateCollector(Collector):
 
     def _note(self, name: str, value: cst.BaseExpression) -> None:
         number = literal(value)
-        if isinstance(number, (int, float)) and not isinstance(number, bool) and number is not UNKNOWN:
+        if isinstance(number, (int, float)) and not isinstance(number, bool) and number is not NOT_LITERAL:
             self.numbers[name] = float(number)
         elif isinstance(value, cst.Dict):
             items = {}
             for element in value.elements:
                 if isinstance(element, cst.DictElement):
                     key, item = literal(element.key), literal(element.value)
-                    if isinstance(key, str) and item is not UNKNOWN:
+                    if isinstance(key, str) and item is not NOT_LITERAL:
                         items[key] = item
             if items and len(items) == len(value.elements):
                 if all(isinstance(item, (int, float)) and not isinstance(item, bool) for item in items.values()):
@@ -753,7 +751,7 @@ class FittedStateCollector(Collector):
 
     def _constant(self, node: cst.BaseExpression) -> float | None:
         value = literal(node)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value is not UNKNOWN:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value is not NOT_LITERAL:
             return float(value)
         if isinstance(node, cst.Name) and node.value in self.numbers:
             return self.numbers[node.value]

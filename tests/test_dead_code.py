@@ -10,7 +10,7 @@ import pytest
 from debtscan.model import Confidence
 from debtscan.rules.dead_code import evaluate
 
-from helpers import lines_of, scan_project
+from helpers import scan_project
 
 
 def by_rule(result, rule):

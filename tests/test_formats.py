@@ -30,7 +30,8 @@ NOTEBOOK = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cell
     {"cell_type": "markdown", "metadata": {}, "source": ["# explore"]},
     {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
      "source": ["import numpy as np\n", "x = np.random.rand(3)\n"]},
-]})
+]}, indent=1)  # as Jupyter writes it: one line of code on each line of the file
+NOTEBOOK_DRAW_LINE = NOTEBOOK.split("\n").index('    "x = np.random.rand(3)\\n"') + 1
 
 # every shape a report must carry: notebook cells, an error-severity finding, control
 # characters and markup from the scanned code, a fixme, a low-confidence finding
@@ -146,7 +147,8 @@ def test_sarif_fingerprints_locations_and_suppressions(project):
     assert located["artifactLocation"] == {"uri": "proj/pipeline/train.py", "uriBaseId": "%SRCROOT%"}
     assert located["region"]["startLine"] == 4 and "hunter2" not in json.dumps(results)
     notebook = [r for r in results if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("ipynb")]
-    assert notebook and "region" not in notebook[0]["locations"][0]["physicalLocation"]
+    # the .ipynb file's own line (code-scanning UIs show the file as stored), without columns
+    assert notebook[0]["locations"][0]["physicalLocation"]["region"] == {"startLine": NOTEBOOK_DRAW_LINE}
     assert notebook[0]["message"]["text"].startswith("Cell 2, line 2:")
     fixme = [r for r in results if "suppressions" in r]
     assert [r["ruleId"] for r in fixme] == ["DS103"] and fixme[0]["suppressions"][0]["kind"] == "inSource"
@@ -154,7 +156,7 @@ def test_sarif_fingerprints_locations_and_suppressions(project):
 
 # -- GitHub --------------------------------------------------------------------------------------
 
-ANNOTATION = re.compile(r"^::(error|warning|notice) file=([^,:]+)(,line=\d+,col=\d+,endLine=\d+,endColumn=\d+)?"
+ANNOTATION = re.compile(r"^::(error|warning|notice) file=([^,:]+)(,line=\d+(,col=\d+,endLine=\d+,endColumn=\d+)?)?"
                         r",title=DS\d{3} [a-z-]+::[^\n\r]+$")
 
 
@@ -173,7 +175,7 @@ def test_github_annotations_one_line_per_finding_and_inert(project):
     assert {line.split(" ", 1)[0] for line in lines} == {"::error", "::warning"}
     assert any(line.startswith("::error file=proj/pipeline/train.py,line=4,") for line in lines)
     notebook = [line for line in lines if "explore.ipynb" in line]
-    assert notebook and ",line=" not in notebook[0] and "::Cell 2, line 2: " in notebook[0]
+    assert notebook and f",line={NOTEBOOK_DRAW_LINE},title=" in notebook[0] and "::Cell 2, line 2: " in notebook[0]
     message = decode(lines[0].split("::", 2)[2])
     assert "\nFix: " in message
 
@@ -197,6 +199,8 @@ def test_gitlab_code_quality_issues(project):
         assert issue["location"]["path"].startswith("proj/") and issue["location"]["lines"]["begin"] >= 1
     assert len({issue["fingerprint"] for issue in issues}) == len(issues)
     assert {issue["severity"] for issue in issues} == {"critical", "major"}
+    notebook = [issue for issue in issues if issue["location"]["path"] == "proj/explore.ipynb"]
+    assert [issue["location"]["lines"] for issue in notebook] == [{"begin": NOTEBOOK_DRAW_LINE, "end": NOTEBOOK_DRAW_LINE}]
 
 
 # -- JUnit ---------------------------------------------------------------------------------------

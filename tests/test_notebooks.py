@@ -108,6 +108,54 @@ def test_text_output_names_the_cell_and_line(project_result):
     assert re.search(r"^  cell 6:2:12 +DS901 ", block, re.MULTILINE), block
 
 
+def test_every_notebook_finding_knows_the_line_of_the_file_that_holds_it(project_result):
+    """Code-scanning UIs show the .ipynb file as stored: `file_line` is the JSON line whose
+    string is the finding's code line."""
+    located = [f for f in project_result.findings if f.location.cell is not None]
+    assert {f.rule for f in located} >= {"DS001", "DS101", "DS901"}
+    for finding in located:
+        assert finding.location.file_line > 0, finding
+        stored = (PROJECT / finding.path).read_text(encoding="utf-8").split("\n")[finding.location.file_line - 1]
+        stored = stored.strip().rstrip(",")
+        if not finding.snippet:  # a cell that does not parse has no code line to quote
+            assert f"expect: {finding.rule}" in stored, finding
+        elif stored.startswith('"source":'):  # the cell's source is one string, on one line of the file
+            assert finding.snippet in json.loads(stored.split(":", 1)[1]).split("\n"), finding
+        else:  # one string per line of code
+            assert json.loads(stored).rstrip("\n") == finding.snippet, finding
+
+
+def stored_lines(document: dict, text: str | None = None) -> dict[int, list[int]]:
+    source = decode_notebook((text or json.dumps(document, indent=1)).encode(), "nb.ipynb")
+    return source.file_lines
+
+
+def test_file_lines_follow_the_shape_the_source_is_stored_in():
+    text = "\n".join([
+        '{"cells": [',
+        ' {"cell_type": "markdown", "metadata": {}, "source": ["# a\\n", "x = 1\\n"]},',
+        ' {"cell_type": "code", "metadata": {}, "outputs": [{"output_type": "display_data",',
+        '   "data": {"application/json": {"source": ["decoy"]}}, "metadata": {}}],',
+        '  "source": [',
+        '   "a = 1\\n",',
+        '   "b = (2 +",',  # a list item that does not end its line: the next item continues it
+        '   " 3)\\n",',
+        '   "c = 4"',
+        '  ]},',
+        ' {"cell_type": "code", "metadata": {}, "outputs": [], "source": "d = 1\\ne = 2\\r\\nf = 3"},',
+        ' {"cell_type": "code", "metadata": {}, "outputs": [], "source": []}',
+        '], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+    ])
+    assert stored_lines({}, text) == {2: [6, 7, 9], 3: [11, 11, 11], 4: []}
+
+
+def test_a_notebook_whose_sources_cannot_be_found_in_the_text_has_no_file_lines():
+    text = json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": ["x = 1\n"]}],
+                       "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1).replace('"source"', '"sou\\u0072ce"')
+    source = decode_notebook(text.encode(), "nb.ipynb")
+    assert source.cells and source.file_lines == {} and source.file_line(1) == 0
+
+
 @pytest.mark.parametrize("fmt", [fmt for fmt in ("json", "sarif") if fmt in FORMATS])
 def test_machine_formats_keep_cell_and_line(project_result, fmt):
     document = json.loads(render(project_result, fmt, SETTINGS))

@@ -28,10 +28,12 @@ def render_github(result, settings) -> str:
         location = finding.location
         properties = [f"file={_property(shown_path(result, finding.path))}"]
         message = finding.message
-        if location.cell is None:  # lines inside a notebook cell are not lines of the .ipynb file
+        if location.cell is None:
             properties += [f"line={location.line}", f"col={location.column + 1}",
                            f"endLine={max(location.end_line, location.line)}", f"endColumn={location.end_column + 1}"]
         else:
+            if location.file_line:  # the line of the .ipynb file (JSON) that holds the code line
+                properties.append(f"line={location.file_line}")
             message = f"Cell {location.cell}, line {location.line}: {message}"
         properties.append(f"title={_property(f'{finding.rule} {finding.name}')}")
         if finding.fix:

@@ -21,8 +21,10 @@ def render_gitlab(result, settings) -> str:
         description = f"{finding.rule} {finding.message}"
         if location.cell is not None:
             description = f"{finding.rule} cell {location.cell}, line {location.line}: {finding.message}"
-        begin = location.line if location.cell is None else 1  # a cell's lines are not the .ipynb file's
-        end = max(location.end_line, begin) if location.cell is None else begin
+        if location.cell is None:
+            begin, end = location.line, max(location.end_line, location.line)
+        else:  # the line of the .ipynb file (JSON) that holds the code line, when it is known
+            begin = end = location.file_line or 1
         issues.append({
             "type": "issue",
             "check_name": f"{finding.rule} {finding.name}",

@@ -98,7 +98,11 @@ def _result(result, finding, index: dict[str, int], baselined: bool, suppressed:
 
 def _physical(result, location, snippet: str) -> dict:
     physical: dict = {"artifactLocation": _artifact(result, location.path)}
-    if location.cell is None:  # lines inside a notebook cell are not lines of the .ipynb file
+    if location.cell is not None:
+        # the .ipynb file is JSON: its line holding the code line is known, its columns are not
+        if location.file_line:
+            physical["region"] = {"startLine": location.file_line}
+    else:
         region = {"startLine": max(location.line, 1), "startColumn": location.column + 1}
         end_line = max(location.end_line, location.line, 1)
         end_column = location.end_column + 1
