@@ -15,7 +15,7 @@ from typing import Protocol
 
 import pathspec
 
-from debtscan import profiling, registry
+from debtscan import heap, profiling, registry
 from debtscan.cache import Cache, content_digest, normalise, setup_digest, share_strings
 from debtscan.baseline import compare, covers, scope_of
 from debtscan.baseline import fingerprint as _fingerprint
@@ -54,6 +54,12 @@ def scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None = N
     """Scan `paths`; with `report_only`, report on those files alone while project rules still
     see every file under `paths` (per-file rules skip the other files: only facts come from them).
     With `cache_dir`, per-file results are reused from (and stored in) that cache."""
+    with heap.survivors_frozen():
+        return _scan(paths, root, settings, jobs, baseline, report_only, cache_dir, progress)
+
+
+def _scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None, baseline: list[dict] | None,
+          report_only: list[Path] | None, cache_dir: Path | None, progress: "Progress | None") -> ScanResult:
     enabled = registry.select(settings.select, settings.ignore)
     catalog = load_catalog(settings.catalog)
     file_visitors, collectors = registry.visitors_for(enabled)
@@ -175,7 +181,10 @@ def _init_worker(setup: ScanSetup, cache: Cache | None, profile: bool) -> None:
 
 
 def _analyse_chunk(chunk: list[tuple[str, str]]) -> tuple[list[FileResult], dict]:
-    results = [analyse_file(absolute, rel, _WORKER["setup"], _WORKER["cache"]) for absolute, rel in chunk]
+    results = []
+    for absolute, rel in chunk:
+        results.append(analyse_file(absolute, rel, _WORKER["setup"], _WORKER["cache"]))
+        heap.settle()
     profile = profiling.ACTIVE
     if profile is None:
         return results, {}
@@ -240,6 +249,8 @@ def analyse_all(files: list[tuple[str, str]], setup: ScanSetup, jobs: int | None
             todo.append(index)
         else:
             results[index] = hit  # shared as it was read
+            if index % 64 == 0:  # reading entries allocates as parsing does
+                heap.settle()
     mark("cache: read")
     if progress is not None and len(todo) < len(files):
         progress.advance(len(files) - len(todo))
@@ -247,6 +258,7 @@ def analyse_all(files: list[tuple[str, str]], setup: ScanSetup, jobs: int | None
     if jobs <= 1 or len(todo) < INLINE_LIMIT:
         for index in todo:
             results[index] = share_strings(analyse_file(*files[index], setup, cache))
+            heap.settle()
             if progress is not None:
                 progress.advance(1)
     else:
@@ -273,6 +285,7 @@ def _analyse_in_pool(files, todo, results, setup, cache, jobs, progress) -> None
             chunk_results, timings = future.result()
             for index, result in zip(futures[future], chunk_results):
                 results[index] = share_strings(result)
+            heap.settle()
             if timings and profiling.ACTIVE is not None:
                 profiling.ACTIVE.merge(timings)
             if progress is not None:

@@ -6,6 +6,7 @@ from typing import Any, Iterator
 
 import libcst as cst
 
+from debtscan.literals import string_value
 from debtscan.traversal import children
 
 UNKNOWN = object()
@@ -49,7 +50,7 @@ def literal(node: cst.BaseExpression) -> Any:
     if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
         return {"True": True, "False": False, "None": None}[node.value]
     if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        value = node.evaluated_value
+        value = string_value(node) if isinstance(node, cst.SimpleString) else node.evaluated_value
         return value if isinstance(value, str) else UNKNOWN
     if isinstance(node, cst.Integer):
         return node.evaluated_value

@@ -33,6 +33,7 @@ import libcst as cst
 
 from debtscan.config import DEFAULT_EXCLUDE
 from debtscan.engine import make_finding, span_location
+from debtscan.literals import string_value
 from debtscan.model import MODULE_SCOPE, Confidence, Finding, Severity
 from debtscan.rule import Collector, FileRule, ProjectRule
 
@@ -97,7 +98,7 @@ def _text(node: cst.BaseExpression) -> str | None:
     if not isinstance(node, cst.SimpleString):
         return None
     try:
-        value = node.evaluated_value
+        value = string_value(node)
     except Exception:  # an invalid escape sequence: nothing to learn from it
         return None
     return value if isinstance(value, str) else None

@@ -16,6 +16,7 @@ from typing import Any
 import libcst as cst
 
 from debtscan.catalog import index_by_name
+from debtscan.literals import string_value
 from debtscan.model import Confidence, Severity
 from debtscan.rule import FileRule
 
@@ -131,7 +132,7 @@ class PathIndex:
 def _string_value(node: cst.BaseExpression) -> str | None:
     """The text a string literal starts with (an f-string's leading constant part)."""
     if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
+        value = string_value(node)
         return value if isinstance(value, str) else None
     if isinstance(node, cst.ConcatenatedString):
         return _string_value(node.left)
@@ -246,8 +247,9 @@ class PathScanner(FileRule):
             self.roles[id(node.default)] = ("assign", node.name.value)
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
-        if isinstance(node.key, cst.SimpleString) and isinstance(node.key.evaluated_value, str):
-            self.roles[id(node.value)] = ("assign", node.key.evaluated_value)
+        key = string_value(node.key) if isinstance(node.key, cst.SimpleString) else None
+        if isinstance(key, str):
+            self.roles[id(node.value)] = ("assign", key)
         self.skip.add(id(node.key))
 
     def visit_Subscript(self, node: cst.Subscript) -> None:

@@ -115,3 +115,4 @@ def test_method_on_self_resolves_to_class_method(tmp_path):
                 return torch.rand(3)
     """})
     assert found(result, "DS101") == []
+

@@ -291,3 +291,18 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path):
     run = subprocess.run([sys.executable, "-m", "debtscan", str(root), "--no-cache", "-j", "2"],
                          capture_output=True, text=True)
     assert run.returncode == 1 and run.stderr == ""
+
+
+def test_a_scan_leaves_the_garbage_collector_as_it_found_it(tmp_path):
+    import gc
+
+    from debtscan import heap
+
+    (tmp_path / "train.py").write_text("import numpy as np\nx = np.random.rand(3)\n")
+    with heap.survivors_frozen():
+        heap.settle()
+        assert gc.get_freeze_count() > 0  # what a scan keeps is out of the collector's sight
+    assert gc.get_freeze_count() == 0
+    first = runner.scan([tmp_path], tmp_path, Settings(), jobs=1)
+    assert gc.get_freeze_count() == 0
+    assert [f.rule for f in first.findings] == ["DS101"]
