@@ -178,11 +178,12 @@ class DataFlow:
         self._project_dirs: dict[str, bool] = {}
         self.entries = self._entries()
         self.programs = {entry: self._program(entry) for entry in sorted(self.entries)}
-        self._programs_of: dict[str, list[str]] = {}
+        self._programs_of: dict[str, list[str]] | None = None  # path -> entries, built on first use
         self._runners: dict[tuple, list[str]] = {}
         self._orphans: dict[str, Program] = {}
-        self._reached: dict[str, set[tuple[str, str]]] = {}
-        self._call_graph: dict | None = None
+        self._running: dict[tuple[str, str], list[str]] | None = None  # (file, scope) -> entries
+        self._writers: dict[str, list[Access]] = {}
+        self._write_index: tuple[dict[str, list[tuple[int, Access]]], list[tuple[int, Access]]] | None = None
         self.unresolved: list[Access] = []
         self.accesses = self._accesses()
 
@@ -234,10 +235,12 @@ class DataFlow:
 
     def programs_of(self, path: str) -> list[str]:
         """Entry points whose program runs `path` (the file itself when nothing runs it)."""
-        if path not in self._programs_of:
-            found = sorted(entry for entry, program in self.programs.items() if path in program.files)
-            self._programs_of[path] = found or [path]
-        return self._programs_of[path]
+        if self._programs_of is None:  # inverted once: asking every program about every file is quadratic
+            self._programs_of = {}
+            for entry in sorted(self.programs):
+                for member in self.programs[entry].files:
+                    self._programs_of.setdefault(member, []).append(entry)
+        return self._programs_of.get(path) or [path]
 
     def runners(self, access: Access) -> list[str]:
         """Entry points whose program executes an access: code in a main guard runs only in
@@ -246,31 +249,30 @@ class DataFlow:
         key = (access.where, access.where_scope, access.guarded)
         if key not in self._runners:
             path, scope, guarded = key
-            if guarded:
-                found = [path]
-            else:
-                found = sorted(entry for entry in self.programs if (path, scope) in self._reach(entry))
+            found = [path] if guarded else self._running_index().get((path, scope), [])
             self._runners[key] = found or self.programs_of(path)
         return self._runners[key]
 
-    def _reach(self, entry: str) -> set[tuple[str, str]]:
-        """(file, scope) pairs an entry point executes: module code of everything it imports,
-        and every project function called from there, transitively."""
-        if entry not in self._reached:
-            if self._call_graph is None:
-                self._call_graph = {}
-                for caller, scope, _, callee, callee_scope in self.project.call_edges():
-                    self._call_graph.setdefault((caller, scope), set()).add((callee, callee_scope))
-            stack = [(path, MODULE_SCOPE) for path in self.programs[entry].files]
-            seen: set[tuple[str, str]] = set()
-            while stack:
-                item = stack.pop()
-                if item in seen:
-                    continue
-                seen.add(item)
-                stack.extend(self._call_graph.get(item, ()))
-            self._reached[entry] = seen
-        return self._reached[entry]
+    def _running_index(self) -> dict[tuple[str, str], list[str]]:
+        """(file, scope) -> the entry points that execute it, in order: module code of everything
+        an entry imports, and every project function called from there, transitively. Built in
+        one pass over the entries, since asking each entry about each scope is quadratic."""
+        if self._running is None:
+            calls: dict[tuple[str, str], set[tuple[str, str]]] = {}
+            for caller, scope, _, callee, callee_scope in self.project.call_edges():
+                calls.setdefault((caller, scope), set()).add((callee, callee_scope))
+            self._running = {}
+            for entry in sorted(self.programs):
+                stack = [(path, MODULE_SCOPE) for path in self.programs[entry].files]
+                seen: set[tuple[str, str]] = set()
+                while stack:
+                    item = stack.pop()
+                    if item in seen:
+                        continue
+                    seen.add(item)
+                    self._running.setdefault(item, []).append(entry)
+                    stack.extend(calls.get(item, ()))
+        return self._running
 
     def program(self, entry: str) -> Program:
         """The program an entry point runs; a file nothing runs counts as its own program."""
@@ -695,8 +697,25 @@ class DataFlow:
         return all(program in writing for program in self.runners(reader))
 
     def writers(self, location: str) -> list[Access]:
-        return [a for a in self.accesses if a.op == "write" and (a.specific or a.status == "provided" and a.local)
-                and _same(a.location, location)]
+        """The writes of `location` (or of a pattern covering it), in access order."""
+        if location not in self._writers:
+            if self._write_index is None:  # every read asks: indexed once, not a scan per read
+                exact: dict[str, list[tuple[int, Access]]] = {}
+                patterns: list[tuple[int, Access]] = []
+                for number, access in enumerate(self.accesses):
+                    if access.op == "write" and (access.specific or access.status == "provided" and access.local):
+                        exact.setdefault(access.location, []).append((number, access))
+                        if "*" in access.location:
+                            patterns.append((number, access))
+                self._write_index = (exact, patterns)
+            exact, patterns = self._write_index
+            if "*" in location:
+                found = [item for items in exact.values() for item in items if _same(item[1].location, location)]
+            else:
+                found = exact.get(location, []) + [item for item in patterns
+                                                   if item[1].location != location and _same(item[1].location, location)]
+            self._writers[location] = [access for _, access in sorted(found, key=lambda item: item[0])]
+        return self._writers[location]
 
     def produced_by_stage(self, location: str) -> Stage | None:
         for stage in self.declarations.stages:

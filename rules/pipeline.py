@@ -22,6 +22,7 @@ from .io_facts import IOCollector
 FAMILY = "pipeline-jungle"
 ARCHIVES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar")
 ARCHIVE_APIS = ("zipfile.ZipFile", "tarfile.open", "tarfile.TarFile", "shutil.unpack_archive")
+MAX_CHAIN_HOPS = 8  # a chain shown in a message names at most nine programs
 
 
 def hand_overs(flow: DataFlow) -> list[tuple[Access, Access]]:
@@ -59,6 +60,50 @@ def program_graph(flow: DataFlow) -> nx.DiGraph:
                     graph.add_edge(source, target)
     flow.project.memo["program_graph"] = graph
     return graph
+
+
+def _acyclic_program_graph(flow: DataFlow) -> nx.DiGraph:
+    """The program graph without the edges inside cycles (DS603 reports those), so a DAG."""
+    if "acyclic_program_graph" not in flow.project.memo:
+        graph = program_graph(flow).copy()
+        for group in nx.strongly_connected_components(program_graph(flow)):
+            graph.remove_edges_from([(a, b) for a in group for b in group if graph.has_edge(a, b)])
+        flow.project.memo["acyclic_program_graph"] = graph
+    return flow.project.memo["acyclic_program_graph"]
+
+
+def _longest_chain(graph: nx.DiGraph, target: str, hops: int) -> list[str]:
+    """The longest path into `target` of at most `hops` edges, the smallest in list order among
+    equally long ones: dynamic programming over the DAG, since enumerating every simple path
+    grows exponentially with the programs of a large repository."""
+    ancestors = nx.ancestors(graph, target)
+    best: dict[tuple[str, int], list[str] | None] = {}
+
+    def into_target(node: str, budget: int) -> list[str] | None:
+        if node == target:
+            return [target]
+        if budget == 0:
+            return None
+        key = (node, budget)
+        if key not in best:
+            found = None
+            for successor in graph.successors(node):
+                if successor != target and successor not in ancestors:
+                    continue
+                rest = into_target(successor, budget - 1)
+                if rest is not None:
+                    path = [node, *rest]
+                    if found is None or len(path) > len(found) or len(path) == len(found) and path < found:
+                        found = path
+            best[key] = found
+        return best[key]
+
+    chain = [target]
+    for source in sorted(ancestors):
+        path = into_target(source, hops)
+        if path is not None and (len(path) > len(chain) or len(path) == len(chain) and path < chain):
+            chain = path
+    return chain
 
 
 def cycles(flow: DataFlow) -> list[list[str]]:
@@ -157,19 +202,14 @@ class ScriptChain(_JungleRule):
 
     @staticmethod
     def _chain(flow: DataFlow, reader: Access) -> list[str]:
-        """The longest chain of programs handing data to the program of this read."""
-        graph = program_graph(flow).copy()  # edges are removed below
+        """The longest chain (at most 9 programs; the first in sorted order among the longest)
+        of programs handing data to the program of this read."""
         target = flow.runners(reader)[0]
-        if target not in graph:
-            return []
-        for group in nx.strongly_connected_components(graph.copy()):
-            graph.remove_edges_from([(a, b) for a in group for b in group if graph.has_edge(a, b)])  # DS603's part
-        best = [target]
-        for source in sorted(nx.ancestors(graph, target)):
-            for path in nx.all_simple_paths(graph, source, target, cutoff=8):
-                if len(path) > len(best) or len(path) == len(best) and path < best:
-                    best = path
-        return best
+        chains = flow.project.memo.setdefault("jungle_chains", {})
+        if target not in chains:
+            graph = _acyclic_program_graph(flow)
+            chains[target] = _longest_chain(graph, target, MAX_CHAIN_HOPS) if target in graph else []
+        return chains[target]
 
 
 class WriteThenRead(_JungleRule):
