@@ -256,7 +256,8 @@ def analyse_all(files: list[tuple[str, str]], setup: ScanSetup, jobs: int | None
         progress.advance(len(files) - len(todo))
     jobs = worker_count(jobs)
     if jobs <= 1 or len(todo) < INLINE_LIMIT:
-        for index in todo:
+        # largest first, as in the pool: the biggest syntax tree is built while little is kept
+        for index in sorted(todo, key=lambda index: (-_size(files[index][0]), index)):
             results[index] = share_strings(analyse_file(*files[index], setup, cache))
             heap.settle()
             if progress is not None:
