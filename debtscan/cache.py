@@ -24,7 +24,6 @@ import hashlib
 import json
 import os
 import platform
-import stat
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ from typing import Any, Iterable
 
 from debtscan import __version__
 from debtscan.model import Confidence, FileFacts, FileProblem, FileResult, Finding, Location, ScopeFacts, Severity
+from debtscan.source import read_regular_file
 from debtscan.suppress import Directive
 
 FORMAT = "v2"  # bump when the entry layout changes; other layouts are pruned
@@ -141,10 +141,11 @@ class Cache:
         """The cached result for `rel` with content `digest`, or None (a miss, whatever the reason)."""
         key = entry_key(self.setup_key, rel, digest)
         path = self.path_for(key)
-        read = _read_entry(path)
-        if read is None:
+        # a planted symlink is not followed, nor a FIFO or device waited on or read
+        read = read_regular_file(path, MAX_ENTRY_BYTES, follow_symlinks=False)
+        if isinstance(read, str):
             return None
-        raw, modified = read
+        raw, modified = read[0], read[1].st_mtime
         try:
             result = decode_entry(raw, key, rel)
         except (EntryError, ValueError, TypeError, KeyError, IndexError, RecursionError):
@@ -225,35 +226,6 @@ def cacheable(result: FileResult) -> bool:
     """Internal errors and unreadable files are retried on every run, never remembered."""
     return result.internal_error is None and result.facts is not None and not any(
         problem.kind == "read" for problem in result.problems)
-
-
-def _read_entry(path: Path) -> tuple[bytes, float] | None:
-    """The bytes and mtime of the regular file at `path`; None for anything else.
-
-    A planted symlink is not followed, and a FIFO or device is neither waited on nor read
-    (opening does not block, and only a regular file of at most MAX_ENTRY_BYTES is read).
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        descriptor = os.open(path, flags)
-    except OSError:
-        return None
-    try:
-        status = os.fstat(descriptor)
-        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_ENTRY_BYTES:
-            return None
-        chunks, size = [], 0
-        while size <= MAX_ENTRY_BYTES:
-            chunk = os.read(descriptor, 1 << 20)
-            if not chunk:
-                return b"".join(chunks), status.st_mtime
-            chunks.append(chunk)
-            size += len(chunk)
-        return None
-    except OSError:
-        return None
-    finally:
-        os.close(descriptor)
 
 
 def _remove(path: Path) -> None:

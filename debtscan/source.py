@@ -98,29 +98,43 @@ class Source:
 # -- reading ------------------------------------------------------------------------------------
 
 def read_file(absolute: str, rel: str) -> bytes | FileProblem:
-    """The bytes of a regular file, or the reason there are none.
+    """The bytes of a regular file, or the reason there are none."""
+    found = read_regular_file(absolute, MAX_FILE_BYTES)
+    return FileProblem(rel, "read", found) if isinstance(found, str) else found[0]
 
-    FIFOs, sockets and devices (a `data.py -> /dev/zero` symlink in a pull request) are refused
-    before anything is read from them, so they can neither block the scan nor exhaust memory.
+
+def read_regular_file(path: str | os.PathLike, limit: int, *,
+                      follow_symlinks: bool = True) -> tuple[bytes, os.stat_result] | str:
+    """The bytes (at most `limit`) and status of the regular file at `path`, or why there are none.
+
+    Every file debtscan reads goes through here. FIFOs, sockets and devices (a `data.py ->
+    /dev/zero` symlink in a pull request, a pipe planted in a cache) are refused before anything
+    is read from them, so they can neither block a scan nor exhaust its memory; the check is
+    made on the opened file, so the path cannot be swapped in between.
     """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
-        descriptor = os.open(absolute, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        descriptor = os.open(path, flags)
     except OSError as error:
-        return FileProblem(rel, "read", _open_failure(error, absolute))
+        return _open_failure(error, os.fspath(path))
     try:
         info = os.fstat(descriptor)
         if stat.S_ISDIR(info.st_mode):
-            return FileProblem(rel, "read", "is a directory, not a file")
+            return "is a directory, not a file"
         if not stat.S_ISREG(info.st_mode):
-            return FileProblem(rel, "read", "is not a regular file (a pipe, socket or device)")
-        if info.st_size > MAX_FILE_BYTES:
-            return FileProblem(rel, "read", f"is too large to read ({_megabytes(info.st_size)}, over "
-                                            f"{_megabytes(MAX_FILE_BYTES)})")
+            return "is not a regular file (a pipe, socket or device)"
+        if info.st_size > limit:
+            return f"is too large to read ({_megabytes(info.st_size)}, over {_megabytes(limit)})"
         with os.fdopen(descriptor, "rb", closefd=True) as handle:
             descriptor = -1
-            return handle.read(MAX_FILE_BYTES + 1)
+            data = handle.read(limit + 1)
+        if len(data) > limit:  # it grew while being read
+            return f"is too large to read (over {_megabytes(limit)})"
+        return data, info
     except OSError as error:
-        return FileProblem(rel, "read", f"cannot be read ({error.strerror or error})")
+        return f"cannot be read ({error.strerror or error})"
     finally:
         if descriptor >= 0:
             os.close(descriptor)

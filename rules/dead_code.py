@@ -23,7 +23,6 @@ import ast
 import io
 import os
 import re
-import stat
 import textwrap
 import tokenize
 from fnmatch import fnmatch
@@ -34,6 +33,7 @@ import libcst as cst
 from debtscan.config import DEFAULT_EXCLUDE
 from debtscan.engine import make_finding, span_location
 from debtscan.literals import string_value
+from debtscan.source import read_regular_file
 from debtscan.model import MODULE_SCOPE, Confidence, Finding, Severity
 from debtscan.rule import Collector, FileRule, ProjectRule
 
@@ -762,19 +762,13 @@ def text_references(root: str, scanned: set[str]) -> frozenset[str]:
             path = os.path.join(directory, filename)
             if os.path.relpath(path, root).replace(os.sep, "/") in scanned:
                 continue  # its names are in the facts already
-            try:
-                status = os.lstat(path)
-                # regular files only: opening a FIFO or a device would block or never end
-                if not stat.S_ISREG(status.st_mode) or status.st_size > TEXT_FILE_LIMIT:
-                    continue
-                size = status.st_size
-                with open(path, "rb") as handle:
-                    data = handle.read(TEXT_FILE_LIMIT)
-            except OSError:
-                continue
+            found = read_regular_file(path, TEXT_FILE_LIMIT, follow_symlinks=False)
+            if isinstance(found, str):
+                continue  # unreadable, too large, or not a regular file
+            data, status = found
             names.update(IDENTIFIER.findall(data.decode("utf-8", errors="replace")))
             files += 1
-            total += size
+            total += status.st_size
             if files >= TEXT_FILES_LIMIT or total >= TEXT_TOTAL_LIMIT:
                 return frozenset(names)
     return frozenset(names)
