@@ -416,7 +416,7 @@ def _libcst_problem(error: cst.ParserSyntaxError, source: Source, cell: int | No
         line = min(max(error.raw_line, 1), code.count("\n") + 1)
     return FileProblem(source.path, "syntax", _syntax_message(error, source, cell), line=line,
                        column=max(error.raw_column, 0), cell=cell,
-                       file_line=source.cell_file_line(cell, line) if cell is not None else 0)
+                       file_line=source.cell_file_line(cell, line))
 
 
 def _from_recursion(error: BaseException | None) -> bool:

@@ -256,8 +256,7 @@ def analyse_all(files: list[tuple[str, str]], setup: ScanSetup, jobs: int | None
         progress.advance(len(files) - len(todo))
     jobs = worker_count(jobs)
     if jobs <= 1 or len(todo) < INLINE_LIMIT:
-        # largest first, as in the pool: the biggest syntax tree is built while little is kept
-        for index in sorted(todo, key=lambda index: (-_size(files[index][0]), index)):
+        for index in _largest_first(todo, files):
             results[index] = share_strings(analyse_file(*files[index], setup, cache))
             heap.settle()
             if progress is not None:
@@ -274,7 +273,7 @@ def _analyse_in_pool(files, todo, results, setup, cache, jobs, progress) -> None
     from concurrent.futures.process import BrokenProcessPool
 
     _warm_parser()
-    ordered = sorted(todo, key=lambda index: (-_size(files[index][0]), index))
+    ordered = _largest_first(todo, files)
     chunks = [ordered[start:start + CHUNK] for start in range(0, len(ordered), CHUNK)]
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork") if "fork" in methods else None
@@ -299,6 +298,12 @@ def _analyse_in_pool(files, todo, results, setup, cache, jobs, progress) -> None
                     progress.advance(1)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _largest_first(indices: list[int], files: list[tuple[str, str]]) -> list[int]:
+    """Files in the order to analyse them: the largest first, so the biggest syntax trees are
+    built while little else is kept, and no worker is left with a big file at the end."""
+    return sorted(indices, key=lambda index: (-_size(files[index][0]), index))
 
 
 def _size(path: str) -> int:

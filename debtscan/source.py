@@ -73,20 +73,19 @@ class Source:
         return self.cell_map.get(line, (None, line))
 
     def file_line(self, line: int) -> int:
-        """The line of the file on disk that holds a line of the parsed text (0: not known).
+        """The line of the .ipynb file that holds a line of the parsed text; 0 when it is not
+        known, and for a .py file, whose lines are the file's (as `Location.file_line`).
 
         A notebook is JSON, so a code line sits on a line of its own in the file only when the
         cell's source is a list of lines, as Jupyter writes it; code-scanning UIs show the file
         as stored, and need this line to put a finding on it.
         """
-        if self.cell_map is None:
-            return line
-        cell, inside = self.cell_map.get(line, (None, 0))
-        return self.cell_file_line(cell, inside) if cell is not None else 0
+        cell, inside = self.place(line)
+        return self.cell_file_line(cell, inside)
 
-    def cell_file_line(self, cell: int, line: int) -> int:
+    def cell_file_line(self, cell: int | None, line: int) -> int:
         """The line of the .ipynb file holding line `line` of cell `cell` (0: not known)."""
-        stored = self.file_lines.get(cell, ())
+        stored = self.file_lines.get(cell, ()) if cell is not None else ()
         return stored[line - 1] if 0 < line <= len(stored) else 0
 
     def without_cell(self, number: int, problem: FileProblem) -> "Source":

@@ -66,7 +66,7 @@ def parse_directives(source) -> list[Directive]:
         cell, cell_line = source.place(line)
         target = source.place(next_code_line(lines, line))[1] if own_line else cell_line
         directives.append(Directive(cell, cell_line, column, kind, codes, reason, own_line, comment.strip(), target,
-                                    source.file_line(line) if cell is not None else 0))
+                                    source.file_line(line)))
     return directives
 
 

@@ -678,7 +678,7 @@ class FittedStateCollector(Collector):
 
     def _note(self, name: str, value: cst.BaseExpression) -> None:
         number = literal(value)
-        if isinstance(number, (int, float)) and not isinstance(number, bool) and number is not NOT_LITERAL:
+        if isinstance(number, (int, float)) and not isinstance(number, bool):
             self.numbers[name] = float(number)
         elif isinstance(value, cst.Dict):
             items = {}
@@ -751,7 +751,7 @@ class FittedStateCollector(Collector):
 
     def _constant(self, node: cst.BaseExpression) -> float | None:
         value = literal(node)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value is not NOT_LITERAL:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
         if isinstance(node, cst.Name) and node.value in self.numbers:
             return self.numbers[node.value]
