@@ -28,7 +28,7 @@ from debtscan.model import (
     Severity,
 )
 from debtscan.names import Scopes, dotted, imported_module_names
-from debtscan.positions import node_positions
+from debtscan.positions import Statement, node_positions, statements_of
 from debtscan.rule import Collector, FileRule, ProjectRule, Rule
 from debtscan.source import Source, load_source, syntax_problem
 from debtscan.suppress import parse_directives
@@ -63,6 +63,8 @@ class FileContext:
         self.facts = FileFacts(path=source.path, module=module, is_package=is_package)
         self._pending: list[tuple] = []
         self._spans: list[tuple[cst.CSTNode, dict]] = []
+        self.statement: Statement | None = None  # the statement being walked (`StatementMarker`)
+        self._hints: dict[int, Statement] = {}  # id(node asked about) -> the statement it was met in
 
     # -- what rules ask -----------------------------------------------------------------
     def qualify(self, node: cst.BaseExpression) -> str | None:
@@ -94,7 +96,14 @@ class FileContext:
         """A location dict for `node`, filled in after the traversal (plain data for facts)."""
         span: dict = {"line": 0, "column": 0, "end_line": 0, "end_column": 0, "cell": None, "snippet": ""}
         self._spans.append((node, span))
+        self.note(node)
         return span
+
+    def note(self, node: cst.CSTNode) -> None:
+        """Remember which statement `node` was met in, for a rule that reports it later (a node
+        is placed fastest by generating the statement it is in)."""
+        if self.statement is not None and id(node) not in self._hints:
+            self._hints[id(node)] = self.statement
 
     def report(self, rule: type[Rule] | Rule, node: cst.CSTNode, message: str, *, fix: str | None = None,
                severity: Severity | None = None, confidence: Confidence | None = None,
@@ -102,6 +111,7 @@ class FileContext:
         """Record a finding; `redact` lists secrets to mask in the quoted code line; `symbol` names
         the enclosing function when the report is made after the traversal has left it."""
         rule_class = rule if isinstance(rule, type) else type(rule)
+        self.note(node)
         self._pending.append((rule_class, node, message, fix, severity, confidence,
                               self.symbol if symbol is None else symbol, redact))
 
@@ -110,7 +120,7 @@ class FileContext:
         nodes = [node for node, _ in self._spans] + [item[1] for item in self._pending]
         if not nodes:
             return {}
-        positions = node_positions(module, nodes, self.source.text)
+        positions = node_positions(module, nodes, self.source.text, self._hints)
         lines = self.source.text.split("\n")
         resolved: dict[cst.CSTNode, dict] = {}
         for node in nodes:
@@ -165,6 +175,46 @@ def make_finding(rule: type[Rule], path: str, span: dict, message: str, *, fix: 
                    confidence=confidence or rule.confidence, location=location, message=message,
                    fix=fix if fix is not None else rule.fix, symbol=symbol, snippet=span.get("snippet", ""),
                    related=tuple(related))
+
+
+class StatementMarker(cst.BatchableCSTVisitor):
+    """Tells the context which statement the walk is in, so that a node asked about is placed
+    by generating that statement's code instead of the module's up to it. It enters statements
+    before every other visitor and, through `closer`, leaves them after every other one."""
+
+    def __init__(self, ctx: FileContext, module: cst.Module) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.statements = statements_of(module)
+        self.open: list[Statement] = []
+        self.closer = _StatementCloser(self)
+
+    def _enter(self, node: cst.CSTNode) -> None:
+        statement = self.statements.get(id(node))
+        if statement is not None:
+            self.open.append(statement)
+            self.ctx.statement = statement
+
+
+class _StatementCloser(cst.BatchableCSTVisitor):
+    """The leaving half of `StatementMarker`, run last."""
+
+    def __init__(self, marker: StatementMarker) -> None:
+        super().__init__()
+        self.marker = marker
+
+    def _leave(self, node: cst.CSTNode) -> None:
+        open_statements = self.marker.open
+        if open_statements and open_statements[-1].node is node:
+            open_statements.pop()
+            self.marker.ctx.statement = open_statements[-1] if open_statements else None
+
+
+# Every kind of statement a block holds on lines of its own.
+for _kind in ("SimpleStatementLine", "FunctionDef", "ClassDef", "If", "For", "While", "Try", "TryStar", "With",
+              "Match"):
+    setattr(StatementMarker, f"visit_{_kind}", StatementMarker._enter)
+    setattr(_StatementCloser, f"leave_{_kind}", _StatementCloser._leave)
 
 
 class ScopeTracker(cst.BatchableCSTVisitor):
@@ -358,11 +408,12 @@ def analyze_source(data: bytes, path: str, module: str, is_package: bool, setup:
         ctx.scopes.prescan(tree)
         mark("names")
         tracker = ScopeTracker(ctx)
-        visitors: list[cst.BatchableCSTVisitor] = [tracker]
+        marker = StatementMarker(ctx, tree)
+        visitors: list[cst.BatchableCSTVisitor] = [marker, tracker]
         visitors += [rule(ctx) for rule in setup.file_rules if relevant(rule, data)]  # rules and scanners
         collectors = [collector(ctx) for collector in setup.collectors if relevant(collector, data)]
         visitors += collectors
-        visit_batched(tree, visitors)
+        visit_batched(tree, [*visitors, marker.closer])
         mark("traversal")
         resolved = ctx.resolve_spans(tree)
         mark("positions")

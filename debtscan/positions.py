@@ -7,13 +7,21 @@ only the nodes someone asked about are turned into lines and columns, in one swe
 tokens at the end. The rules for which whitespace a node's span includes are libcst's own:
 this state implements the same hooks (`before_codegen`, `after_codegen`,
 `record_syntactic_position`) with the same semantics.
+
+Nor is the whole module generated: each node is placed by generating only the statement it
+was met in (at any depth, with its block's indentation) and finding that code in the file's
+text. A place is only taken from the text when it is certain: the code (or, for a repeated
+statement, the code of the statements before it followed by its own) occurs exactly once.
+Otherwise the node goes to the enclosing statement, and at last to the module, generated up
+to the last node left.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Iterator, Sequence
 
 import libcst as cst
 from libcst._nodes import whitespace as _whitespace
@@ -86,27 +94,155 @@ class _SyntacticPosition:
         state.spans[id(self.node)] = (start, end)
 
 
-def node_positions(module: cst.Module, nodes: Iterable[cst.CSTNode],
-                   text: str | None = None) -> dict[int, tuple[int, int, int, int]]:
+def node_positions(module: cst.Module, nodes: Iterable[cst.CSTNode], text: str | None = None,
+                   hints: dict[int, "Statement"] | None = None) -> dict[int, tuple[int, int, int, int]]:
     """id(node) -> (start line, start column, end line, end column) for each node of `module`.
 
     Lines are 1-based and columns 0-based, as libcst's `PositionProvider` reports them; a node
     that is not part of `module` is left out. `text`, the code `module` was parsed from, places
     the module itself without generating all of it (libcst reproduces its input exactly).
+    `hints` (id(node) -> the statement the node was met in, see `statements_of`) let each node
+    be placed by generating that statement alone, found in `text` by its code; a node the hint
+    is wrong for, or whose statement's code is not in `text` exactly once, is placed from the
+    whole module, generated up to the last such node.
     """
     nodes = list(nodes)
-    whole = None
+    found: dict[int, tuple[int, int, int, int]] = {}
     if text is not None and any(node is module for node in nodes):
         nodes = [node for node in nodes if node is not module]
-        whole = (1, 0, *_places([text], [1])[1])
-        if not nodes:
-            return {id(module): whole}
+        found[id(module)] = (1, 0, *_places([text], [1])[1])
+    if text is not None and hints:
+        nodes = _place_by_statement(module, nodes, text, hints, found)
+    if nodes:
+        # without a final newline, libcst drops the last one it generated only at the very end
+        found.update(_resolve(_generate(module, module, nodes, [], stop_early=module.has_trailing_newline),
+                              nodes, 0, 0))
+    return found
+
+
+@dataclass(frozen=True, eq=False)
+class Statement:
+    """A statement at any depth, with what it takes to generate its code on its own."""
+
+    node: cst.CSTNode
+    indent: tuple[str, ...]  # the indentation its lines are generated with
+    parent: "Statement | None"  # the statement whose block holds it
+    previous: "Statement | None"  # the statement before it in the same block
+    depth: int
+
+
+def statements_of(module: cst.Module) -> dict[int, Statement]:
+    """id(statement) -> Statement, for every statement on a line of its own, at any depth."""
+    found: dict[int, Statement] = {}
+    pending: list[tuple[Sequence[cst.CSTNode], tuple[str, ...], Statement | None]] = [(module.body, (), None)]
+    while pending:  # a stack, not recursion: blocks nest as deep as the tokenizer allows
+        statements, indent, parent = pending.pop()
+        depth = parent.depth + 1 if parent is not None else 0
+        previous = None
+        for statement in statements:
+            entry = previous = found[id(statement)] = Statement(statement, indent, parent, previous, depth)
+            for block in _blocks(statement):
+                inner = block.indent if block.indent is not None else module.default_indent
+                pending.append((block.body, (*indent, inner), entry))
+    return found
+
+
+def _blocks(statement: cst.CSTNode) -> Iterator[cst.IndentedBlock]:
+    """The indented blocks a compound statement owns: its body, `elif`/`else`, handlers, `finally`, cases."""
+    parts: list = [statement]
+    while parts:
+        part = parts.pop()
+        body = getattr(part, "body", None)
+        if isinstance(body, cst.IndentedBlock):
+            yield body
+        orelse = getattr(part, "orelse", None)
+        if orelse is not None:
+            parts.append(orelse)  # an `else:`, or an `elif` with blocks of its own
+        parts.extend(getattr(part, "handlers", ()))
+        parts.extend(getattr(part, "cases", ()))
+        final = getattr(part, "finalbody", None)
+        if final is not None:
+            parts.append(final)
+
+
+def _place_by_statement(module: cst.Module, nodes: list[cst.CSTNode], text: str,
+                        hints: dict[int, Statement], found: dict) -> list[cst.CSTNode]:
+    """Place nodes by the statements they were met in, deepest first; a statement whose code is
+    not in `text` exactly once hands its nodes to the statement around it. Returns the nodes
+    left for the whole module."""
+    groups: dict[int, tuple[Statement, list[cst.CSTNode]]] = {}
+    left: list[cst.CSTNode] = []
+    for node in nodes:
+        statement = hints.get(id(node))
+        if statement is None:
+            left.append(node)
+        else:
+            groups.setdefault(id(statement.node), (statement, []))[1].append(node)
+    while groups:
+        deepest = max(statement.depth for statement, _ in groups.values())
+        for key in [key for key, (statement, _) in groups.items() if statement.depth == deepest]:
+            statement, group = groups.pop(key)
+            placed = _place_statement(module, statement, group, text)
+            if placed is None:
+                if statement.parent is None:
+                    left.extend(group)
+                else:
+                    groups.setdefault(id(statement.parent.node), (statement.parent, []))[1].extend(group)
+                continue
+            found.update(placed)
+            left.extend(node for node in group if id(node) not in placed)
+    return left
+
+
+# A statement's code that occurs more than once (`return None`) is told apart by the code of up
+# to this many statements before it in its block, which the text must hold right before it.
+_MAX_PRECEDING = 3
+
+
+def _place_statement(module: cst.Module, statement: Statement, nodes: list[cst.CSTNode],
+                     text: str) -> dict[int, tuple[int, int, int, int]] | None:
+    """Place `nodes` by generating `statement` and finding its code in `text`; None when the
+    code cannot be placed with certainty."""
+    for stop_early in (True, False):  # the code up to the last node may be ambiguous where the whole is not
+        state = _generate(module, statement.node, nodes, list(statement.indent), stop_early)
+        if not any(id(node) in state.spans for node in nodes):
+            return {}  # met elsewhere: the hint was wrong
+        code = "".join(state.tokens)
+        at = _unique(text, code)
+        preceding, before = "", statement.previous
+        for _ in range(_MAX_PRECEDING):
+            if at != -1 or before is None:
+                break
+            preceding = _plain_code(module, before) + preceding
+            at = _unique(text, preceding + code)
+            at, before = (at + len(preceding) if at >= 0 else at), before.previous
+        if at >= 0:
+            line = text.count("\n", 0, at)
+            return _resolve(state, nodes, line, at - (text.rfind("\n", 0, at) + 1))
+    return None
+
+
+def _unique(text: str, code: str) -> int:
+    """Where `code` occurs in `text`, if it occurs exactly once; else -1."""
+    at = text.find(code) if code else -1
+    return at if at >= 0 and text.find(code, at + 1) < 0 else -1
+
+
+def _generate(module: cst.Module, root: cst.CSTNode, nodes: list[cst.CSTNode], indent: list[str],
+              stop_early: bool) -> "_TokenOffsetState":
     state = _TokenOffsetState(default_indent=module.default_indent, default_newline=module.default_newline,
-                              wanted={id(node) for node in nodes}, unplaced={id(node) for node in nodes})
+                              indent_tokens=indent, wanted={id(node) for node in nodes},
+                              unplaced={id(node) for node in nodes} if stop_early else {-1})  # no node's id
     try:
-        module._codegen(state)
+        root._codegen(state)
     except _AllPlaced:
         pass
+    return state
+
+
+def _resolve(state: "_TokenOffsetState", nodes: list[cst.CSTNode], line: int,
+             column: int) -> dict[int, tuple[int, int, int, int]]:
+    """Lines and columns of the nodes `state` placed, shifted by where its code starts."""
     requests = []
     offsets: set[int] = set()
     for node in nodes:
@@ -115,10 +251,29 @@ def node_positions(module: cst.Module, nodes: Iterable[cst.CSTNode],
             requests.append((id(node), span))
             offsets.update(span)
     places = _places(state.tokens, sorted(offsets))
-    found = {key: (*places[start], *places[end]) for key, (start, end) in requests}
-    if whole is not None:
-        found[id(module)] = whole
-    return found
+    return {key: (*_shift(places[start], line, column), *_shift(places[end], line, column))
+            for key, (start, end) in requests}
+
+
+def _plain_code(module: cst.Module, statement: Statement) -> str:
+    state = _PlainState(default_indent=module.default_indent, default_newline=module.default_newline,
+                        indent_tokens=list(statement.indent))
+    statement.node._codegen(state)
+    return "".join(state.tokens)
+
+
+class _PlainState(CodegenState):
+    """Code generation without positions (libcst's default state opens a generator per node)."""
+
+    def record_syntactic_position(self, node, *, start_node=None, end_node=None):
+        return _NO_POSITION
+
+
+_NO_POSITION = contextlib.nullcontext()
+
+
+def _shift(place: tuple[int, int], line: int, column: int) -> tuple[int, int]:
+    return place[0] + line, place[1] + column if place[0] == 1 else place[1]
 
 
 def _places(tokens: list[str], offsets: list[int]) -> dict[int, tuple[int, int]]:

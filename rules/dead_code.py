@@ -306,6 +306,7 @@ class DeadCodeCollector(Collector):
             self.classes.setdefault(owner, {}).setdefault("methods", []).append(node.name.value)
         else:
             return
+        self.ctx.note(node.name)  # placed at the end of the module, when the text is ambiguous
         self.definitions.append((node.name, {
             "kind": kind, "name": node.name.value, "owner": owner, "symbol": self.ctx.symbol,
             "transparent": self._decorators_transparent(node.decorators), "occurrence": occurrence}))
@@ -323,6 +324,7 @@ class DeadCodeCollector(Collector):
         info["bases"] = [base for base in bases if base not in ("builtins.object", "object")]
         info["metaclass"] = any(keyword.keyword is not None and keyword.keyword.value == "metaclass"
                                 for keyword in node.keywords)
+        self.ctx.note(node.name)
         self.definitions.append((node.name, {
             "kind": "class", "name": node.name.value, "owner": None, "symbol": self.ctx.symbol,
             "transparent": self._decorators_transparent(node.decorators), "occurrence": occurrence}))

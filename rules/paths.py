@@ -306,6 +306,7 @@ class PathScanner(FileRule):
             confidence = "medium"  # starts at a well-known data root, or names a file
         else:
             confidence = "low"
+        self.ctx.note(node)  # reported at the end of the module
         self.pending.append((node, kind, confidence, name if role == "assign" else None))
 
     def leave_Module(self, node: cst.Module) -> None:

@@ -13,7 +13,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from debtscan import runner
 from debtscan.config import Settings
 from debtscan.model import Confidence
-from debtscan.positions import node_positions
+from debtscan.positions import node_positions, statements_of
 from debtscan.traversal import TRIVIA, TRIVIA_NAMES, BatchedWalk, children, walk
 
 from helpers import write_project
@@ -164,6 +164,65 @@ def test_positions_of_a_few_nodes_match_positions_of_all():
     calls = [node for node in walk(tree) if isinstance(node, cst.Call)]
     everything = node_positions(tree, list(walk(tree)))
     assert node_positions(tree, calls) == {id(call): everything[id(call)] for call in calls}
+
+
+REPEATED = """\
+def a(x):
+    if x:
+        return None
+    return None
+
+
+def b(x):
+    if x:
+        return None
+    return None
+
+
+class K:
+    def a(x):
+        if x:
+            return None
+        return None
+value = a(1)"""  # identical statements and functions, and no newline at the end
+
+
+def _innermost_statements(tree):
+    """node id -> the innermost `statements_of` statement holding it."""
+    statements = statements_of(tree)
+    found = {}
+
+    def mark(node, current):
+        current = statements.get(id(node), current)
+        if current is not None:
+            found[id(node)] = current
+        for child in children(node):
+            mark(child, current)
+
+    mark(tree, None)
+    return found
+
+
+@pytest.mark.parametrize("name,code", [*SOURCES, ("repeated.py", REPEATED)],
+                         ids=[name for name, _ in SOURCES] + ["repeated.py"])
+def test_positions_by_statement_equal_positions_by_module(name, code):
+    tree = cst.parse_module(code)
+    nodes = list(walk(tree))
+    expected = node_positions(tree, nodes)
+    hints = _innermost_statements(tree)
+    assert node_positions(tree, nodes, code, hints) == {**expected, id(tree): expected[id(tree)]}
+    # a wrong hint (the last statement for every node) costs time, never a wrong place
+    if tree.body:
+        last = statements_of(tree)[id(tree.body[-1])]
+        assert node_positions(tree, nodes, code, {id(node): last for node in nodes}) == expected
+
+
+def test_a_repeated_statement_is_placed_by_the_statements_before_it():
+    tree = cst.parse_module(REPEATED)
+    returns = [node for node in walk(tree) if isinstance(node, cst.Return)]
+    hints = _innermost_statements(tree)
+    placed = node_positions(tree, returns, REPEATED, hints)
+    assert [placed[id(node)][0] for node in returns] == [3, 4, 9, 10, 16, 17]
 
 
 def test_positions_leave_out_nodes_of_another_tree():
