@@ -234,10 +234,11 @@ def check(paths, fmt, output, fail_on, min_confidence, baseline, changed_only, s
             settings, root = _settings(paths, config_path, **options)
         accepted = read_baseline(baseline) if baseline else None
         if changed_only:
-            result = _run_scan([root], root, settings, jobs=jobs, baseline=accepted, report_only=changed)
+            result = _run_scan([root], root, settings, jobs=jobs, baseline=accepted, report_only=changed,
+                               keep_project=fmt == "html")
             result.errors = missing + result.errors
         else:
-            result = _run_scan(paths, root, settings, jobs=jobs, baseline=accepted)
+            result = _run_scan(paths, root, settings, jobs=jobs, baseline=accepted, keep_project=fmt == "html")
     except (ConfigError, SelectionError, CatalogError, BaselineError) as error:
         fail(str(error))
         return

@@ -36,14 +36,14 @@ _TRIM = _malloc_trim()
 _settled = 0
 
 
-def settle() -> None:
-    """Collect what the last file left behind, freeze what is kept, now and then give freed
-    memory back to the system."""
+def settle(trim: bool = False) -> None:
+    """Collect what the last file left behind, freeze what is kept, now and then (or, with
+    `trim`, now: after a large file) give freed memory back to the system."""
     global _settled
     gc.collect()
     gc.freeze()
     _settled += 1
-    if _TRIM is not None and _settled % TRIM_EVERY == 0:
+    if _TRIM is not None and (trim or _settled % TRIM_EVERY == 0):
         _TRIM(0)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from debtscan.model import MODULE_SCOPE, FileFacts
 
@@ -104,4 +104,26 @@ class Project:
         return self.memo["call_edges"]
 
 
-__all__ = ["Project", "MODULE_SCOPE"]
+def project_callees(modules: Iterable[str]) -> Callable[[str], bool]:
+    """Whether a qualified callee could be a project function. `find_module` resolves a name
+    only when its first part is a part of some project module's name (or `src`), so every
+    other call (`pytest.raises`, `builtins.print`) can be dropped before the project phase."""
+    parts = {part for module in modules for part in module.split(".")} | {"src"}
+    return lambda callee: bool(callee) and callee.replace("()", "").split(".", 1)[0] in parts
+
+
+def keep_for_project(facts: FileFacts, reaches_project: Callable[[str], bool],
+                     collectors: Iterable[type]) -> None:
+    """Drop from `facts` what cannot matter to the project phase: the calls made by each scope
+    that reach neither project code nor this file's own definitions, and what each collector
+    says only matters for calls into project code. A scan keeps every file's facts until the
+    project phase, and these calls are most of them."""
+    own = {scope.split(".")[0] for scope in facts.scopes}
+    for scope in facts.scopes.values():
+        scope.calls = [call for call in scope.calls if reaches_project(call[1]) or call[2].split(".")[0] in own]
+    for collector in collectors:
+        if collector.key in facts.data:
+            facts.data[collector.key] = collector.for_project(facts.data[collector.key], reaches_project)
+
+
+__all__ = ["Project", "MODULE_SCOPE", "project_callees", "keep_for_project"]

@@ -14,7 +14,7 @@ Use instead, and the class carries VALID and INVALID code examples that the test
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, ClassVar, Iterable
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
 import libcst as cst
 
@@ -86,6 +86,12 @@ class Collector(cst.BatchableCSTVisitor):
 
     def finish(self) -> None:
         """Called after the traversal, once spans have positions; store plain data here."""
+
+    @classmethod
+    def for_project(cls, data: Any, reaches_project: Callable[[str], bool]) -> Any:
+        """`data` as the project phase needs it, once the project's modules are known:
+        `reaches_project(qualified callee)` tells whether a call may reach project code."""
+        return data
 
 
 class ProjectRule(Rule):

@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 import pathspec
 
@@ -25,7 +25,7 @@ from debtscan.discovery import discover, module_name
 from debtscan.engine import ScanSetup, analyze_source, make_finding
 from debtscan.meta import MalformedSuppression, UnparsableFile, UnreadableFile, UnusedSuppression
 from debtscan.model import FileProblem, FileResult, Finding, Location, Severity
-from debtscan.project import Project
+from debtscan.project import Project, keep_for_project, project_callees
 from debtscan.rule import ProjectRule
 from debtscan.source import read_file
 from debtscan.suppress import Directive
@@ -50,12 +50,17 @@ class ScanResult:
 
 def scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None = None,
          baseline: list[dict] | None = None, report_only: list[Path] | None = None,
-         cache_dir: Path | None = None, progress: "Progress | None" = None) -> ScanResult:
+         cache_dir: Path | None = None, progress: "Progress | None" = None, keep_project: bool = True) -> ScanResult:
     """Scan `paths`; with `report_only`, report on those files alone while project rules still
     see every file under `paths` (per-file rules skip the other files: only facts come from them).
-    With `cache_dir`, per-file results are reused from (and stored in) that cache."""
+    With `cache_dir`, per-file results are reused from (and stored in) that cache. Without
+    `keep_project` the result does not hold every file's facts (only drawing the project needs
+    them), so their memory is free again before the report is written."""
     with heap.survivors_frozen():
-        return _scan(paths, root, settings, jobs, baseline, report_only, cache_dir, progress)
+        result = _scan(paths, root, settings, jobs, baseline, report_only, cache_dir, progress)
+    if not keep_project:
+        result.project = None
+    return result
 
 
 def _scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None, baseline: list[dict] | None,
@@ -69,13 +74,16 @@ def _scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None, b
     discovered = discover(paths, root, settings.exclude + settings.extend_exclude, settings.respect_gitignore)
 
     reported = scope_of(report_only, root) if report_only is not None else None
+    reaches_project = project_callees(module_name(rel)[0] for _, rel in discovered.files)
     if reported is None:
-        results = analyse_all(discovered.files, setup, jobs, cache_dir=cache_dir, progress=progress)
+        results = analyse_all(discovered.files, setup, jobs, cache_dir=cache_dir, progress=progress,
+                              reaches_project=reaches_project)
     else:
         results = (analyse_all([item for item in discovered.files if reported(item[1])], setup, jobs,
-                               cache_dir=cache_dir, progress=progress)
+                               cache_dir=cache_dir, progress=progress, reaches_project=reaches_project)
                    + analyse_all([item for item in discovered.files if not reported(item[1])],
-                                 replace(setup, file_rules=()), jobs, cache_dir=cache_dir, progress=progress))
+                                 replace(setup, file_rules=()), jobs, cache_dir=cache_dir, progress=progress,
+                                 reaches_project=reaches_project))
 
     findings: list[Finding] = []
     errors: list[dict] = [{"path": path, "message": f"path does not exist: {path}"} for path in discovered.missing]
@@ -161,6 +169,7 @@ def _scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None, b
 
 INLINE_LIMIT = 24  # below this many files to analyse, starting a pool costs more than it saves
 CHUNK = 16  # files per task: big enough to amortise a round trip, small enough to balance
+LARGE_FILE = 128 * 1024  # bytes; such a file's syntax tree takes about 80 MB, and is analysed alone
 
 
 class Progress(Protocol):
@@ -180,11 +189,11 @@ def _init_worker(setup: ScanSetup, cache: Cache | None, profile: bool) -> None:
         profiling.stop()
 
 
-def _analyse_chunk(chunk: list[tuple[str, str]]) -> tuple[list[FileResult], dict]:
+def _analyse_chunk(chunk: list[tuple[str, str]], large: bool = False) -> tuple[list[FileResult], dict]:
     results = []
     for absolute, rel in chunk:
         results.append(analyse_file(absolute, rel, _WORKER["setup"], _WORKER["cache"]))
-        heap.settle()
+        heap.settle(trim=large)  # a large file's tree leaves a heap the size of a small scan
     profile = profiling.ACTIVE
     if profile is None:
         return results, {}
@@ -232,8 +241,15 @@ def worker_count(jobs: int | None) -> int:
 
 
 def analyse_all(files: list[tuple[str, str]], setup: ScanSetup, jobs: int | None, *,
-                cache_dir: Path | None = None, progress: Progress | None = None) -> list[FileResult]:
-    """One result per file, in the order of `files`."""
+                cache_dir: Path | None = None, progress: Progress | None = None,
+                reaches_project: Callable[[str], bool] | None = None) -> list[FileResult]:
+    """One result per file, in the order of `files`; with `reaches_project`, each result keeps
+    only the facts the project phase can use (`project.keep_for_project`) as it comes in."""
+    def kept(result: FileResult, shared: bool = False) -> FileResult:
+        if reaches_project is not None and result.facts is not None:
+            keep_for_project(result.facts, reaches_project, setup.collectors)
+        return result if shared else share_strings(result)
+
     if progress is not None:
         progress.add_total(len(files))
     cache = None
@@ -248,7 +264,7 @@ def analyse_all(files: list[tuple[str, str]], setup: ScanSetup, jobs: int | None
         if hit is None:
             todo.append(index)
         else:
-            results[index] = hit  # shared as it was read
+            results[index] = kept(hit, shared=True)  # entries are shared as they are read
             if index % 64 == 0:  # reading entries allocates as parsing does
                 heap.settle()
     mark("cache: read")
@@ -256,54 +272,75 @@ def analyse_all(files: list[tuple[str, str]], setup: ScanSetup, jobs: int | None
         progress.advance(len(files) - len(todo))
     jobs = worker_count(jobs)
     if jobs <= 1 or len(todo) < INLINE_LIMIT:
-        for index in _largest_first(todo, files):
-            results[index] = share_strings(analyse_file(*files[index], setup, cache))
+        for index in _largest_first(todo, _sizes(todo, files)):
+            results[index] = kept(analyse_file(*files[index], setup, cache))
             heap.settle()
             if progress is not None:
                 progress.advance(1)
     else:
-        _analyse_in_pool(files, todo, results, setup, cache, jobs, progress)
+        _analyse_in_pool(files, todo, results, setup, cache, jobs, progress, kept)
     return results  # type: ignore[return-value]  # every slot is filled
 
 
-def _analyse_in_pool(files, todo, results, setup, cache, jobs, progress) -> None:
+def _analyse_in_pool(files, todo, results, setup, cache, jobs, progress, kept) -> None:
     """Fill `results[i]` for every i in `todo`, largest files first so no worker is left with a
-    big file at the end; falls back to analysing inline if the pool breaks (a worker killed)."""
+    big file at the end, and never two large files at once: a syntax tree takes hundreds of
+    times its file's size, so two workers on the two largest files would double the peak.
+    Falls back to analysing inline if the pool breaks (a worker killed)."""
     import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
     _warm_parser()
-    ordered = _largest_first(todo, files)
-    chunks = [ordered[start:start + CHUNK] for start in range(0, len(ordered), CHUNK)]
+    sizes = _sizes(todo, files)
+    ordered = _largest_first(todo, sizes)
+    large = [([index], True) for index in ordered if sizes[index] >= LARGE_FILE]
+    small = [index for index in ordered if sizes[index] < LARGE_FILE]
+    pending = large + [(small[start:start + CHUNK], False) for start in range(0, len(small), CHUNK)]
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork") if "fork" in methods else None
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=context, initializer=_init_worker,
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=context, initializer=_init_worker,
                                initargs=(setup, cache, profiling.ACTIVE is not None))
+    running: dict = {}  # future -> (chunk, whether it is a large file)
     try:
-        futures = {pool.submit(_analyse_chunk, [files[index] for index in chunk]): chunk for chunk in chunks}
-        for future in as_completed(futures):
-            chunk_results, timings = future.result()
-            for index, result in zip(futures[future], chunk_results):
-                results[index] = share_strings(result)
-            heap.settle()
-            if timings and profiling.ACTIVE is not None:
-                profiling.ACTIVE.merge(timings)
-            if progress is not None:
-                progress.advance(len(chunk_results))
+        while pending or running:
+            while pending and len(running) < jobs:  # as many tasks as workers: the next is chosen when one ends
+                large_running = any(is_large for _, is_large in running.values())
+                position = next((at for at, (_, is_large) in enumerate(pending)
+                                 if not (large_running and is_large)), None)
+                if position is None:
+                    break
+                chunk, is_large = pending.pop(position)
+                running[pool.submit(_analyse_chunk, [files[index] for index in chunk], is_large)] = (chunk, is_large)
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                chunk, _ = running.pop(future)
+                chunk_results, timings = future.result()
+                for index, result in zip(chunk, chunk_results):
+                    results[index] = kept(result)
+                heap.settle()
+                if timings and profiling.ACTIVE is not None:
+                    profiling.ACTIVE.merge(timings)
+                if progress is not None:
+                    progress.advance(len(chunk_results))
     except BrokenProcessPool:
         for index in todo:
             if results[index] is None:
-                results[index] = share_strings(analyse_file(*files[index], setup, cache))
+                results[index] = kept(analyse_file(*files[index], setup, cache))
                 if progress is not None:
                     progress.advance(1)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _largest_first(indices: list[int], files: list[tuple[str, str]]) -> list[int]:
+def _largest_first(indices: list[int], sizes: dict[int, int]) -> list[int]:
     """Files in the order to analyse them: the largest first, so the biggest syntax trees are
     built while little else is kept, and no worker is left with a big file at the end."""
-    return sorted(indices, key=lambda index: (-_size(files[index][0]), index))
+    return sorted(indices, key=lambda index: (-sizes[index], index))
+
+
+def _sizes(indices: list[int], files: list[tuple[str, str]]) -> dict[int, int]:
+    return {index: _size(files[index][0]) for index in indices}
 
 
 def _size(path: str) -> int:

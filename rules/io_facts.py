@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import string
 import sys
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import libcst as cst
 
@@ -1017,6 +1017,13 @@ class IOCollector(Collector):
             "fits": self.fits,
             "web": bool(web and (self.routes or serves_ui)),
         }
+
+    @classmethod
+    def for_project(cls, data: Any, reaches_project: Callable[[str], bool]) -> Any:
+        """Call sites are kept to follow arguments into project functions' parameters."""
+        if isinstance(data, dict) and data.get("calls"):
+            data["calls"] = [call for call in data["calls"] if reaches_project(call["callee"])]
+        return data
 
 
 # -- helpers ----------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ what the slow, obvious way gives, for any number of workers."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import libcst as cst
@@ -284,8 +285,44 @@ def _setup():
                      options={"enabled": tuple(rule.code for rule in enabled)})
 
 
-def _die(chunk):
+def _die(chunk, large=False):
     os._exit(3)
+
+
+_ORIGINAL_CHUNK = runner._analyse_chunk
+
+
+def _logged_chunk(chunk, large=False):
+    """Analyse as usual, logging when each large file starts and ends (the log is in the
+    environment, which forked workers share)."""
+    log = os.environ["DEBTSCAN_TEST_LOG"]
+    if large:
+        with open(log, "a") as out:
+            out.write(f"start {time.monotonic()}\n")
+    try:
+        return _ORIGINAL_CHUNK(chunk, large)
+    finally:
+        if large:
+            time.sleep(0.05)  # long enough that two overlapping files would be seen overlapping
+            with open(log, "a") as out:
+                out.write(f"end {time.monotonic()}\n")
+
+
+def test_two_large_files_are_never_analysed_at_once(tmp_path, monkeypatch):
+    root = _ml_project(tmp_path, 12)
+    files = [(str(path), path.relative_to(root).as_posix()) for path in sorted(root.rglob("*.py"))]
+    sizes = sorted(os.stat(path).st_size for path, _ in files)
+    monkeypatch.setattr(runner, "INLINE_LIMIT", 2)
+    monkeypatch.setattr(runner, "LARGE_FILE", sizes[len(sizes) // 2])  # half the files are large
+    monkeypatch.setattr(runner, "_analyse_chunk", _logged_chunk)
+    monkeypatch.setenv("DEBTSCAN_TEST_LOG", str(tmp_path / "log"))
+    setup = _setup()
+    assert runner.analyse_all(files, setup, 2) == runner.analyse_all(files, setup, 1)
+    events = [line.split() for line in (tmp_path / "log").read_text().splitlines()]
+    events.sort(key=lambda event: float(event[1]))
+    assert len(events) >= 2 * (len(files) // 2)
+    kinds = [kind for kind, _ in events]
+    assert kinds == ["start", "end"] * (len(kinds) // 2), "a large file started before the one before it ended"
 
 
 def test_a_killed_worker_does_not_lose_files(tmp_path, monkeypatch):
