@@ -112,7 +112,7 @@ def node_positions(module: cst.Module, nodes: Iterable[cst.CSTNode], text: str |
         nodes = [node for node in nodes if node is not module]
         found[id(module)] = (1, 0, *_places([text], [1])[1])
     if text is not None and hints:
-        nodes = _place_by_statement(module, nodes, text, hints, found)
+        nodes = _place_by_statement(module, nodes, _Lines(text), hints, found)
     if nodes:
         # without a final newline, libcst drops the last one it generated only at the very end
         found.update(_resolve(_generate(module, module, nodes, [], stop_early=module.has_trailing_newline),
@@ -165,7 +165,7 @@ def _blocks(statement: cst.CSTNode) -> Iterator[cst.IndentedBlock]:
             parts.append(final)
 
 
-def _place_by_statement(module: cst.Module, nodes: list[cst.CSTNode], text: str,
+def _place_by_statement(module: cst.Module, nodes: list[cst.CSTNode], text: "_Lines",
                         hints: dict[int, Statement], found: dict) -> list[cst.CSTNode]:
     """Place nodes by the statements they were met in, deepest first; a statement whose code is
     not in `text` exactly once hands its nodes to the statement around it. Returns the nodes
@@ -200,7 +200,7 @@ _MAX_PRECEDING = 3
 
 
 def _place_statement(module: cst.Module, statement: Statement, nodes: list[cst.CSTNode],
-                     text: str) -> dict[int, tuple[int, int, int, int]] | None:
+                     text: "_Lines") -> dict[int, tuple[int, int, int, int]] | None:
     """Place `nodes` by generating `statement` and finding its code in `text`; None when the
     code cannot be placed with certainty."""
     for stop_early in (True, False):  # the code up to the last node may be ambiguous where the whole is not
@@ -208,24 +208,50 @@ def _place_statement(module: cst.Module, statement: Statement, nodes: list[cst.C
         if not any(id(node) in state.spans for node in nodes):
             return {}  # met elsewhere: the hint was wrong
         code = "".join(state.tokens)
-        at = _unique(text, code)
+        line = text.unique_line(code)
         preceding, before = "", statement.previous
         for _ in range(_MAX_PRECEDING):
-            if at != -1 or before is None:
+            if line != -1 or before is None:
                 break
             preceding = _plain_code(module, before) + preceding
-            at = _unique(text, preceding + code)
-            at, before = (at + len(preceding) if at >= 0 else at), before.previous
-        if at >= 0:
-            line = text.count("\n", 0, at)
-            return _resolve(state, nodes, line, at - (text.rfind("\n", 0, at) + 1))
+            line = text.unique_line(preceding + code)
+            line, before = (line + preceding.count("\n") if line >= 0 else line), before.previous
+        if line >= 0:
+            return _resolve(state, nodes, line, 0)
     return None
 
 
-def _unique(text: str, code: str) -> int:
-    """Where `code` occurs in `text`, if it occurs exactly once; else -1."""
-    at = text.find(code) if code else -1
-    return at if at >= 0 and text.find(code, at + 1) < 0 else -1
+class _Lines:
+    """A file's text indexed by its lines, to find where a statement's code starts without
+    scanning the whole text for each statement (statements start at the start of a line)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0]
+        self.numbers: dict[str, list[int]] = {}  # line text -> numbers (0-based) of the lines holding it
+        for number, line in enumerate(text.split("\n")):
+            self.numbers.setdefault(line, []).append(number)
+            self.starts.append(self.starts[-1] + len(line) + 1)
+
+    def unique_line(self, code: str, anchors: int = 6) -> int:
+        """The 0-based line where `code` starts, if it starts exactly one line of the text; else -1.
+        Only the lines holding the rarest of its first few lines are compared."""
+        pieces = code.split("\n", anchors)[:-1]  # whole lines (the last piece may end mid-line)
+        if not pieces:
+            at = self.text.find(code) if code else -1
+            if at < 0 or self.text.find(code, at + 1) >= 0 or (at and self.text[at - 1] != "\n"):
+                return -1
+            return self.text.count("\n", 0, at)
+        offset, candidates = min(((offset, self.numbers.get(piece, ())) for offset, piece in enumerate(pieces)),
+                                 key=lambda item: len(item[1]))
+        found = -1
+        for number in candidates:
+            start = number - offset
+            if start >= 0 and self.text.startswith(code, self.starts[start]):
+                if found >= 0:
+                    return -1  # twice
+                found = start
+        return found
 
 
 def _generate(module: cst.Module, root: cst.CSTNode, nodes: list[cst.CSTNode], indent: list[str],

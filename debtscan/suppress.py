@@ -22,6 +22,8 @@ from dataclasses import dataclass
 DIRECTIVE = re.compile(r"#\s*debtscan\s*:\s*(?P<kind>[A-Za-z-]+)\s*(?:\[(?P<codes>[^\]]*)\])?\s*(?P<reason>.*)$")
 NOQA = re.compile(r"#\s*noqa\s*:\s*(?P<codes>[A-Z]+[0-9]*(?:\s*,\s*[A-Z]+[0-9]*)*)", re.IGNORECASE)
 CODE = re.compile(r"^DS[0-9]{0,3}$")
+# Text that may hold a directive; a file without any is not tokenized (most `noqa`s name other tools).
+MAYBE_DIRECTIVE = re.compile(r"#\s*debtscan\s*:|#\s*noqa\s*:[^\n]*?ds", re.IGNORECASE)
 KINDS = ("ignore", "fixme", "ignore-file")
 
 
@@ -54,7 +56,7 @@ class Directive:
 def parse_directives(source) -> list[Directive]:
     """Every debtscan directive in a decoded `Source`, in order."""
     text = source.text
-    if "debtscan" not in text and "noqa" not in text.lower():
+    if not MAYBE_DIRECTIVE.search(text):
         return []
     directives: list[Directive] = []
     lines = text.split("\n")

@@ -92,3 +92,20 @@ def test_suppressing_a_line_removes_exactly_that_finding(tmp_path):
                                                                   "c = np.random.rand(3)  # debtscan: ignore[DS101]\n")})
     assert set(found(before)) - set(found(after)) == {("m.py", 4, "DS101")}
     assert len(found(after)) == len(found(before)) - 1
+
+
+def test_files_whose_noqa_comments_name_other_tools_are_not_tokenized(monkeypatch):
+    import tokenize
+
+    from debtscan.source import decode_python
+    from debtscan.suppress import parse_directives
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("tokenized a file without directives")
+
+    other_tools = decode_python(b"import os  # noqa: F401\nx = 1  # NOQA\n", "a.py")
+    monkeypatch.setattr(tokenize, "generate_tokens", refuse)
+    assert parse_directives(other_tools) == []
+    monkeypatch.undo()
+    ours = decode_python(b"import numpy as np\nnp.random.rand()  # NOQA:ds101\n", "b.py")
+    assert [(d.line, d.kind, d.codes) for d in parse_directives(ours)] == [(2, "noqa", ("DS101",))]
