@@ -283,8 +283,8 @@ class UnstableDataSource(_DataRule):
     Finds remote sources that can change under the code: `from_pretrained`, `pipeline(...)`,
     `load_dataset` and `hf_hub_download` of a Hub repository without `revision=`;
     `torch.hub.load` without a `:tag`; `fetch_openml` without `version=`; downloads
-    (`urlretrieve`, `get_file`, `download_url_to_file`) without a checksum or a version in the
-    URL; data read straight from a URL with no version; and any location that names a moving
+    (`urlretrieve`, `get_file`, `download_url_to_file`, and `wget`/`curl` run through
+    `subprocess` or `os.system`) without a checksum or a version in the URL; data read straight from a URL with no version; and any location that names a moving
     reference such as `main`, `master`, `latest` or a registry stage like `Production`.
 
     ## Why is this bad?
@@ -317,6 +317,7 @@ class UnstableDataSource(_DataRule):
     INVALID = (
         "from transformers import AutoModel\nm = AutoModel.from_pretrained('bert-base-uncased')\n",
         "import pandas as pd\ndf = pd.read_csv('https://raw.githubusercontent.com/acme/data/main/train.csv')\n",
+        "import subprocess\nsubprocess.run(['wget', '-O', 'data/raw.zip', 'https://example.com/raw.zip'])\n",
     )
 
     def check(self, project) -> Iterable[Finding]:

@@ -19,6 +19,7 @@ Holes are plain tuples, so facts pickle and cache as they are:
 from __future__ import annotations
 
 import re
+import shlex
 import string
 import sys
 from typing import Any, Callable, Iterable
@@ -74,6 +75,7 @@ class IOIndex:
         self.web_frameworks = tuple(settings.get("web_frameworks", []))
         self.route_decorators = listed("route_decorators")
         self.local_builders = listed("local_dataset_builders")
+        self.shell_downloads = [entry for entry in catalog.get("shell_downloads", []) if entry.get("words")]
         # Top-level modules of the standard library and the catalogued libraries: calls into
         # them are never project functions whose parameters could be followed.
         roots = {name.split(".")[0] for entry in catalog.get("io_calls", []) for name in entry.get("names", [])}
@@ -816,6 +818,9 @@ class IOCollector(Collector):
         if op == "sql":
             self._sql(node, entry, event)
             return
+        if op == "shell":
+            self._shell(node, entry, event)
+            return
         if op == "kedro":
             for direction, spec in (("read", entry.get("inputs")), ("write", entry.get("outputs"))):
                 arg = argument(node, *spec) if spec else None
@@ -925,6 +930,46 @@ class IOCollector(Collector):
         for table in written:
             self._emit(node, "write", dict(event, external="table"), [(f"sql:{table}",)])
 
+    def _shell(self, node: cst.Call, entry: dict, event: dict) -> None:
+        """A download run as a command line (`aws s3 cp`, `wget -O`): a fetch of the remote
+        location and, when the command names one, a write of the local file."""
+        arg = argument(node, *entry.get("command", [0, "args"]))
+        words = self._command_words(arg.value) if arg is not None else None
+        if not words:
+            return
+        for command in self.index.shell_downloads:
+            rest = _after_command(words, command["words"])
+            if rest is None:
+                continue
+            remote = next((word for word in rest if any(SCHEME.match(constant(template) or _head(template))
+                                                        for template in word)), None)
+            if remote is None:
+                return
+            scheme = (constant(remote[0]) or _head(remote[0])).split("://")[0].lower()
+            fetched = dict(event, external="url" if scheme in ("http", "https", "ftp") else "bucket", fetch=True,
+                           unpinned="checksum")
+            self._emit(node, "read", fetched, remote)
+            local = _destination(rest, remote, command)
+            if local is not None:
+                self._emit(node, "write", dict(fetched, external=None, unpinned=None, download=True), local)
+            return
+
+    def _command_words(self, value: cst.BaseExpression) -> list[list[Template]] | None:
+        """Each word of a command line: the values of a list's items, or a literal string split
+        as a shell would."""
+        if isinstance(value, (cst.List, cst.Tuple)):
+            if any(not isinstance(element, cst.Element) for element in value.elements):
+                return None  # a starred item: the words cannot be counted
+            return [self.evaluate(element.value) for element in value.elements]
+        for template in self.evaluate(value):
+            text = constant(template)
+            if text is not None:
+                try:
+                    return [[(word,)] for word in shlex.split(text)]
+                except ValueError:  # an unbalanced quote
+                    return None
+        return None
+
     def _cloud(self, node: cst.Call, entry: dict, op: str, event: dict) -> None:
         event = dict(event, external="bucket", fetch=op in ("cloud_download", "cloud_read", "gcs_download"))
         if op.startswith("gcs"):
@@ -1027,6 +1072,48 @@ class IOCollector(Collector):
 
 
 # -- helpers ----------------------------------------------------------------------------------------
+
+def _head(template: Template) -> str:
+    """The literal text a template starts with."""
+    head = []
+    for part in template:
+        if not isinstance(part, str):
+            break
+        head.append(part)
+    return "".join(head)
+
+
+def _word(word: list[Template]) -> str | None:
+    return constant(word[0]) if len(word) == 1 else None
+
+
+def _after_command(words: list[list[Template]], command: list[str]) -> list[list[Template]] | None:
+    """The words after `command` (`["gsutil", "cp"]` also matches `gsutil -m cp`, and the
+    program may be named by its path), or None when the line runs another command."""
+    first = _word(words[0]) if words else None
+    if first is None or first.rsplit("/", 1)[-1] != command[0]:
+        return None
+    at = 1
+    for expected in command[1:]:
+        while at < len(words) and (_word(words[at]) or "").startswith("-"):
+            at += 1  # an option of the program before its subcommand
+        if at >= len(words) or _word(words[at]) != expected:
+            return None
+        at += 1
+    return words[at:]
+
+
+def _destination(rest: list[list[Template]], remote: list[Template], command: dict) -> list[Template] | None:
+    """The local file or directory a download command writes: the value of one of its output
+    options, or else (for copy commands) the first plain word after the remote location."""
+    for at, word in enumerate(rest[:-1]):
+        if _word(word) in command.get("to_options", ()):
+            return rest[at + 1]
+    if not command.get("to_follows"):
+        return None
+    after = rest[rest.index(remote) + 1:]
+    return next((word for word in after if not (_word(word) or "").startswith("-")), None)
+
 
 def _dataset_names(node: cst.BaseExpression) -> list[str]:
     """Dataset names in a Kedro node's inputs or outputs: a string, a list, or a dict of them."""

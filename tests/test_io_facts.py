@@ -312,3 +312,59 @@ def test_dirname_and_suffix_work_on_partly_known_paths():
     assert dirname(("data/raw/x.csv",)) == ("data/raw",)
     assert dirname((("here", 1), "/data/x.csv")) == (("here", 1), "/data")
     assert replace_suffix(("data/x.parquet",), ".csv") == ("data/x.csv",)
+
+
+def test_downloads_run_as_command_lines_fetch_and_write(tmp_path):
+    code = """
+        import os
+        import subprocess
+
+        BUCKET = "s3://acme-ml/exports/customers.csv"
+
+        def fetch(user):
+            subprocess.run(["aws", "s3", "cp", BUCKET, "data/raw/customers.csv"], check=True)
+            subprocess.run(["gsutil", "-m", "cp", f"gs://acme-ml/{user}/results/", "./results/", "--recursive"])
+            os.system("wget -q -O data/raw/zips.zip https://example.com/zips.zip")
+            subprocess.run("curl -L https://example.com/labels.csv -o data/raw/labels.csv", shell=True)
+    """
+    assert accesses(tmp_path, {"fetch.py": code}) == [
+        ("read", "literal", "s3://acme-ml/exports/customers.csv"),
+        ("write", "literal", "data/raw/customers.csv"),
+        ("read", "pattern", "gs://acme-ml/*/results/"),
+        ("write", "literal", "results"),
+        ("read", "literal", "https://example.com/zips.zip"),
+        ("write", "literal", "data/raw/zips.zip"),
+        ("read", "literal", "https://example.com/labels.csv"),
+        ("write", "literal", "data/raw/labels.csv"),
+    ]
+
+
+def test_command_lines_that_download_nothing_are_not_accesses(tmp_path):
+    code = """
+        import os
+        import subprocess
+
+        subprocess.run(["python", "train.py", "--data", "data/train.csv"])
+        subprocess.run(["aws", "s3", "ls", "s3://acme-ml/exports/"])
+        os.system("git clone https://github.com/acme/tools.git")
+        subprocess.run(["wget", *urls])
+        subprocess.check_call(command)
+    """
+    assert accesses(tmp_path, {"run.py": code}) == []
+
+
+def test_a_file_a_download_command_brings_is_not_untraced(tmp_path):
+    serve = """
+        import subprocess
+
+        def load_run_id(user):
+            subprocess.run(["aws", "s3", "cp", f"s3://acme-ml/{user}/results/", "./", "--recursive"])
+            with open("run_id.txt") as handle:
+                return handle.read().strip()
+
+        if __name__ == "__main__":
+            print(load_run_id("me"))
+    """
+    result = scan_project(tmp_path, {"serve.py": serve}, select=("DS304",))
+    assert not result.errors, result.errors
+    assert result.findings == []
