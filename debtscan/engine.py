@@ -140,9 +140,8 @@ class FileContext:
                 "end_column": end_column,
                 "cell": cell,
                 "snippet": snippet,
+                **self.source.file_line_field(start_line),
             }
-            if cell is not None:
-                resolved[node]["file_line"] = self.source.file_line(start_line)
         for node, span in self._spans:
             span.update(resolved.get(node, {}))
         return resolved

@@ -304,7 +304,7 @@ def _analyse_in_pool(files, todo, results, setup, cache, jobs, progress, kept) -
     running: dict = {}  # future -> (chunk, whether it is a large file)
     try:
         while pending or running:
-            while pending and len(running) < jobs:  # as many tasks as workers: the next is chosen when one ends
+            while pending and len(running) < 2 * jobs:  # a task queued per worker, so none waits for the parent
                 large_running = any(is_large for _, is_large in running.values())
                 position = next((at for at, (_, is_large) in enumerate(pending)
                                  if not (large_running and is_large)), None)

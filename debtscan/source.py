@@ -83,6 +83,11 @@ class Source:
         cell, inside = self.place(line)
         return self.cell_file_line(cell, inside)
 
+    def file_line_field(self, line: int) -> dict[str, int]:
+        """{"file_line": ...} to add to a span that starts on `line` of a notebook; {} for a .py
+        file, whose spans need no such field."""
+        return {"file_line": self.file_line(line)} if self.is_notebook else {}
+
     def cell_file_line(self, cell: int | None, line: int) -> int:
         """The line of the .ipynb file holding line `line` of cell `cell` (0: not known)."""
         stored = self.file_lines.get(cell, ()) if cell is not None else ()

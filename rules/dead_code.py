@@ -61,6 +61,7 @@ class DeadCodeIndex:
         self.hook_names = frozenset(section.get("hook_names", []))
         self.hook_prefixes = tuple(section.get("hook_prefixes", []))
         self.registering_bases = frozenset(section.get("registering_bases", []))
+        self.expose_module = frozenset(section.get("expose_module", []))
         self.skip_files = tuple(section.get("skip_files", []))
         self.markers = frozenset(marker.lower() for marker in section.get("experiment_markers", []))
 
@@ -380,9 +381,10 @@ class DeadCodeCollector(Collector):
 
     def visit_Call(self, node: cst.Call) -> None:
         name = self.ctx.qualify(node.func)
-        # names looked up by string in this module; `fire.Fire()` makes every function a command
+        # names looked up by string in this module (Python's own lookups, and the catalog's
+        # calls that expose the whole module when called without arguments, as `fire.Fire()`)
         if name in ("builtins.globals", "builtins.locals", "builtins.eval", "builtins.exec") \
-                or (name in ("builtins.vars", "fire.Fire") and not node.args):
+                or (name in self.index.expose_module and not node.args):
             self.dynamic_module = True
         elif name in ATTRIBUTE_BY_NAME and len(node.args) >= 2:
             attribute = _text(node.args[1].value)
@@ -434,11 +436,9 @@ class DeadCodeCollector(Collector):
         column = match.start(2) - line_start
         cell, shown = self.ctx.source.place(line)
         end = text.find("\n", match.start())
-        span = {"line": shown, "column": column, "end_line": shown, "end_column": column + len(match.group(2)),
-                "cell": cell, "snippet": text[line_start: end if end >= 0 else len(text)]}
-        if cell is not None:
-            span["file_line"] = self.ctx.source.file_line(line)
-        return span
+        return {"line": shown, "column": column, "end_line": shown, "end_column": column + len(match.group(2)),
+                "cell": cell, "snippet": text[line_start: end if end >= 0 else len(text)],
+                **self.ctx.source.file_line_field(line)}
 
     def finish(self) -> None:
         flags = {name: value for name, value in self.flag_candidates.items()
@@ -1088,9 +1088,8 @@ class CommentedCodeCollector(Collector):
             cell, line = source.place(first)
             _end_cell, end_line = source.place(last)
             blocks.append({"line": line, "column": column, "end_line": end_line, "end_column": len(lines[last - 1]),
-                           "cell": cell, "snippet": lines[first - 1], "lines": last - first + 1})
-            if cell is not None:
-                blocks[-1]["file_line"] = source.file_line(first)
+                           "cell": cell, "snippet": lines[first - 1], "lines": last - first + 1,
+                           **source.file_line_field(first)})
         self.ctx.facts.data[COMMENTS] = blocks
 
 
