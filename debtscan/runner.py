@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter, defaultdict
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Protocol
@@ -288,7 +288,6 @@ def _analyse_in_pool(files, todo, results, setup, cache, jobs, progress, kept) -
     times its file's size, so two workers on the two largest files would double the peak.
     Falls back to analysing inline if the pool breaks (a worker killed)."""
     import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
     _warm_parser()
