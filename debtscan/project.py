@@ -26,6 +26,7 @@ class Project:
             if item.module and item.module not in self.modules:
                 self.modules[item.module] = item
         self.memo: dict[str, Any] = {}
+        self._functions: dict[tuple[str, str], tuple[str, str] | None] = {}
 
     # -- modules -----------------------------------------------------------------------
     def find_module(self, name: str, importer: str = "") -> FileFacts | None:
@@ -52,9 +53,16 @@ class Project:
         return None
 
     def resolve_function(self, qualified: str, importer: str = "") -> tuple[str, str] | None:
-        """(path, scope name) of the project function a call refers to, if any."""
+        """(path, scope name) of the project function a call refers to, if any. Remembered
+        per importing package: the same callees recur in every module of a package."""
         if not qualified:
             return None
+        key = (qualified, importer.rpartition(".")[0])
+        if key not in self._functions:
+            self._functions[key] = self._resolve_function(qualified, importer)
+        return self._functions[key]
+
+    def _resolve_function(self, qualified: str, importer: str) -> tuple[str, str] | None:
         split = self.split_qualified(qualified, importer)
         if split is None:
             return None

@@ -456,15 +456,21 @@ class InconsistentHyperparameter(ProjectRule):
             # network more often than they repeat one setting
             if not item["default"] and item["kind"] not in ("fit", "layer"):
                 groups[(item["group"], item["param"])].append((path, item))
-        connected = ConfigEvidence.of(project).connected
+        evidence = ConfigEvidence.of(project)
+        pairs: dict[tuple[str, str], bool] = {}  # a group holds many literals of few files
+
+        def connected(one: str, other: str) -> bool:
+            if (one, other) not in pairs:
+                pairs[(one, other)] = evidence.connected(one, other)
+            return pairs[(one, other)]
+
         for (_group, param), items in sorted(groups.items()):
-            values = {_key(item["value"]) for _, item in items}
-            if len(values) < 2:
+            keyed = [(path, item, _key(item["value"])) for path, item in items]
+            if len({key for _, _, key in keyed}) < 2:
                 continue
-            for path, item in items:
-                others = [(other_path, other) for other_path, other in items
-                          if _key(other["value"]) != _key(item["value"]) and other_path != path
-                          and connected(path, other_path)]
+            for path, item, key in keyed:
+                others = [(other_path, other) for other_path, other, other_key in keyed
+                          if other_key != key and other_path != path and connected(path, other_path)]
                 if not others:
                     continue
                 listed = ", ".join(f"{other['shown']} at {_where(other_path, other['span'])}"

@@ -273,7 +273,7 @@ class UndeclaredOutput(_DataRule):
     def _read_elsewhere(flow: DataFlow, access: Access) -> bool:
         """Read again, by another program (DS301 or DS601 report the hand-over) or by the same
         one (an intermediate file, DS602): either way it is not an output."""
-        return any(reader.op == "read" and reader.local and reader.location == access.location for reader in flow.accesses)
+        return flow.read_locally(access.location)
 
 
 class UnstableDataSource(_DataRule):

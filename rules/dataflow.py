@@ -184,6 +184,7 @@ class DataFlow:
         self._running: dict[tuple[str, str], list[str]] | None = None  # (file, scope) -> entries
         self._writers: dict[str, list[Access]] = {}
         self._write_index: tuple[dict[str, list[tuple[int, Access]]], list[tuple[int, Access]]] | None = None
+        self._read_locally: set[str] | None = None
         self.unresolved: list[Access] = []
         self.accesses = self._accesses()
 
@@ -696,6 +697,12 @@ class DataFlow:
         writing = {program for writer in self.writers(reader.location) for program in self.runners(writer)}
         return all(program in writing for program in self.runners(reader))
 
+    def read_locally(self, location: str) -> bool:
+        """Whether any local read in the project reads exactly `location`."""
+        if self._read_locally is None:
+            self._read_locally = {access.location for access in self.accesses if access.op == "read" and access.local}
+        return location in self._read_locally
+
     def writers(self, location: str) -> list[Access]:
         """The writes of `location` (or of a pattern covering it), in access order."""
         if location not in self._writers:
@@ -710,10 +717,12 @@ class DataFlow:
                 self._write_index = (exact, patterns)
             exact, patterns = self._write_index
             if "*" in location:
-                found = [item for items in exact.values() for item in items if _same(item[1].location, location)]
+                fixed = literal_prefix(location)
+                found = [item for written, items in exact.items() if may_cover(written, fixed, location)
+                         for item in items if same_location(written, location)]
             else:
                 found = exact.get(location, []) + [item for item in patterns
-                                                   if item[1].location != location and _same(item[1].location, location)]
+                                                   if item[1].location != location and same_location(item[1].location, location)]
             self._writers[location] = [access for _, access in sorted(found, key=lambda item: item[0])]
         return self._writers[location]
 
@@ -758,7 +767,20 @@ def freeze(value):
     return value
 
 
-def _same(left: str, right: str) -> bool:
+def literal_prefix(pattern: str) -> str:
+    """The part of a pattern before its first wildcard."""
+    return re.split(r"[*?\[]", pattern.rstrip("/"), maxsplit=1)[0]
+
+
+def may_cover(written: str, fixed: str, pattern: str) -> bool:
+    """A cheap necessary condition for `same_location(written, pattern)`, where `fixed` is the
+    pattern's `literal_prefix`: a literal path matches a pattern only when it starts with that
+    part, or when it is a folder the pattern lies in."""
+    plain = written.rstrip("/")
+    return plain.startswith(fixed) or pattern.startswith(plain) or any(char in written for char in "*?[")
+
+
+def same_location(left: str, right: str) -> bool:
     return left == right or covers(left, right) and ("*" in left or "*" in right)
 
 

@@ -47,16 +47,17 @@ class SeedAnalysis:
         for path, data in self.data.items():
             for scope, _order, streams in data.get("seeds", []):
                 seeds[(path, scope)].update(streams)
-        edges = [(caller_path, caller_scope, callee_path, callee_scope)
-                 for caller_path, caller_scope, _order, callee_path, callee_scope in self.project.call_edges()]
-        changed = True
-        while changed:
-            changed = False
-            for caller_path, caller_scope, callee_path, callee_scope in edges:
-                extra = seeds.get((callee_path, callee_scope), set()) - seeds[(caller_path, caller_scope)]
+        callers: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        for caller_path, caller_scope, _order, callee_path, callee_scope in self.project.call_edges():
+            callers[(callee_path, callee_scope)].append((caller_path, caller_scope))
+        work = list(seeds)  # from each seeding function up to its callers, once per new stream
+        while work:
+            callee = work.pop()
+            for caller in callers.get(callee, ()):
+                extra = seeds[callee] - seeds[caller]
                 if extra:
-                    seeds[(caller_path, caller_scope)].update(extra)
-                    changed = True
+                    seeds[caller].update(extra)
+                    work.append(caller)
         return seeds
 
     # the earliest point in each scope from which a stream is seeded
@@ -100,17 +101,25 @@ class SeedAnalysis:
     # 3. functions entered with a stream already seeded, by a fixpoint over call sites
     def _entered_seeded(self) -> set[tuple[str, str, str]]:
         entered: set[tuple[str, str, str]] = set()
-        streams = {stream for (_p, _s, stream) in self._first_seed}
-        edges = self.project.call_edges()
-        changed = True
-        while changed:
-            changed = False
-            for caller_path, caller_scope, order, callee_path, callee_scope in edges:
-                for stream in streams:
-                    key = (callee_path, callee_scope, stream)
-                    if key not in entered and self._seeded_at(caller_path, caller_scope, order, stream, entered):
-                        entered.add(key)
-                        changed = True
+        streams = sorted({stream for (_p, _s, stream) in self._first_seed})
+        calls: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        work = []
+        for caller_path, caller_scope, order, callee_path, callee_scope in self.project.call_edges():
+            calls[(caller_path, caller_scope)].append((callee_path, callee_scope))
+            for stream in streams:
+                key = (callee_path, callee_scope, stream)
+                if key not in entered and self._seeded_at(caller_path, caller_scope, order, stream, entered):
+                    entered.add(key)
+                    work.append(key)
+        while work:  # a function entered seeded seeds every function it calls
+            path, scope, stream = work.pop()
+            if scope == MODULE_SCOPE:
+                continue
+            for callee_path, callee_scope in calls.get((path, scope), ()):
+                key = (callee_path, callee_scope, stream)
+                if key not in entered:
+                    entered.add(key)
+                    work.append(key)
         return entered
 
     def covered(self, path: str, candidate: dict[str, Any]) -> bool:

@@ -26,6 +26,7 @@ are compared with pure serving units. Tests are never compared.
 from __future__ import annotations
 
 import difflib
+from itertools import chain
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
@@ -68,7 +69,7 @@ def vectorise(grams: Sequence[Sequence[Sequence[int]]]):
 
     lengths = np.fromiter((len(item) for item in grams), dtype=np.int64, count=len(grams))
     total = int(lengths.sum())
-    flat = np.fromiter((value for item in grams for pair in item for value in pair), dtype=np.int64, count=2 * total)
+    flat = np.fromiter(chain.from_iterable(chain.from_iterable(grams)), dtype=np.int64, count=2 * total)
     rows = np.repeat(np.arange(len(grams)), lengths)
     counts = sparse.csr_matrix((flat[1::2].astype(np.float64), (rows, flat[0::2])),
                                shape=(len(grams), 1 << GRAM_BITS))

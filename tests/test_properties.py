@@ -208,3 +208,20 @@ def test_suppressing_a_line_removes_exactly_its_findings(tmp_path_factory, kind)
         assert after.counts["ignored"] == len(removed)
 
     check()
+
+
+PATH_PART = st.sampled_from(["data", "raw", "x.csv", "*", "*.csv", "a?", "[ab]", "out", ""])
+PATHS = st.lists(PATH_PART, min_size=1, max_size=4).map("/".join) | st.lists(PATH_PART, min_size=1, max_size=4).map(
+    lambda parts: "/".join(parts) + "/")
+
+
+@settings(max_examples=2000, deadline=None)
+@given(PATHS, PATHS)
+def test_the_writer_prefilter_never_drops_a_match(written, pattern):
+    """Writers of a pattern are looked up through a cheap prefilter; it must keep every write
+    the full comparison would match."""
+    from rules.dataflow import literal_prefix, may_cover, same_location
+
+    assume("*" in pattern)
+    if same_location(written, pattern):
+        assert may_cover(written, literal_prefix(pattern), pattern)

@@ -154,6 +154,37 @@ def test_function_called_after_seed_in_caller_is_covered(tmp_path):
     assert lines_of(result, "DS101") == [12]
 
 
+def test_seeds_and_seeded_entries_travel_down_call_chains(tmp_path):
+    result = scan_project(tmp_path, {"m.py": """
+        import numpy as np
+
+        def seed_numpy():
+            np.random.seed(0)
+
+        def set_seed():
+            seed_numpy()
+
+        def draw():
+            return np.random.rand(3)
+
+        def step():
+            return draw()
+
+        def train():
+            set_seed()
+            step()
+
+        def evaluate():
+            step()
+
+        def sample():
+            return np.random.rand(2)
+    """})
+    # `draw` is reached seeded through train -> step (and unseeded through evaluate: a seed on
+    # any path counts); `sample` is never reached after a seed
+    assert lines_of(result, "DS101") == [24]
+
+
 def test_cuda_only_seed_leaves_cpu_generator_unseeded(tmp_path):
     result = scan_project(tmp_path, {"m.py": """
         import torch
