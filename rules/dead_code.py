@@ -118,6 +118,20 @@ def _lines(span: dict) -> int:
     return max(1, span["end_line"] - span["line"] + 1) if span.get("line") else 1
 
 
+def exempt_definition(record: dict[str, Any], index: DeadCodeIndex) -> bool:
+    """A definition something outside the code calls by its name or its decorator: a dunder,
+    a route, a command, a fixture, a registry entry, an abstract method, a framework hook, a
+    test. DS703 never reports it, whatever the project holds."""
+    name = record["name"]
+    if name.startswith("__") and name.endswith("__"):
+        return True
+    if not record["transparent"]:
+        return True
+    if record["kind"] != "method" and (name in index.hook_names or name.startswith(index.hook_prefixes)):
+        return True
+    return record["kind"] == "method" and name.startswith(("test", "Test"))
+
+
 # -- facts ---------------------------------------------------------------------------------------
 
 class DeadCodeCollector(Collector):
@@ -129,6 +143,8 @@ class DeadCodeCollector(Collector):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self.index = DeadCodeIndex.of(ctx.catalog)
+        # DS703 never reports in tests or skipped files: their definitions need no place
+        self.placed = not (TEST_PATH.search(ctx.path) or self.index.skipped_file(ctx.path))
         self.names: set[str] = set()
         self.strings: set[str] = set()
         self.prefixes: set[str] = set()
@@ -307,7 +323,8 @@ class DeadCodeCollector(Collector):
             self.classes.setdefault(owner, {}).setdefault("methods", []).append(node.name.value)
         else:
             return
-        self.ctx.note(node.name)  # placed at the end of the module, when the text is ambiguous
+        if self.placed:
+            self.ctx.note(node.name)  # placed at the end of the module, when the text is ambiguous
         self.definitions.append((node.name, {
             "kind": kind, "name": node.name.value, "owner": owner, "symbol": self.ctx.symbol,
             "transparent": self._decorators_transparent(node.decorators), "occurrence": occurrence}))
@@ -325,7 +342,8 @@ class DeadCodeCollector(Collector):
         info["bases"] = [base for base in bases if base not in ("builtins.object", "object")]
         info["metaclass"] = any(keyword.keyword is not None and keyword.keyword.value == "metaclass"
                                 for keyword in node.keywords)
-        self.ctx.note(node.name)
+        if self.placed:
+            self.ctx.note(node.name)
         self.definitions.append((node.name, {
             "kind": "class", "name": node.name.value, "owner": None, "symbol": self.ctx.symbol,
             "transparent": self._decorators_transparent(node.decorators), "occurrence": occurrence}))
@@ -415,8 +433,11 @@ class DeadCodeCollector(Collector):
         # text (`def name` / `class name` at the start of a line, matched in order), because
         # positions from the tree cost another pass over the file; the tree is asked only
         # when the text is ambiguous (a `def` at the start of a line inside a string).
+        if not self._may_report():
+            return
         own = self.names | self.strings
-        candidates = [(name_node, record) for name_node, record in self.definitions if record["name"] not in own]
+        candidates = [(name_node, record) for name_node, record in self.definitions
+                      if record["name"] not in own and not exempt_definition(record, self.index)]
         if not candidates:
             return
         found: dict[str, list[re.Match]] = {}
@@ -428,6 +449,11 @@ class DeadCodeCollector(Collector):
                 record["span"] = self._span_of(matches[record["occurrence"]])
             else:
                 record["span"] = self.ctx.span(name_node)
+
+    def _may_report(self) -> bool:
+        """Whether DS703 can report a definition of this file, whatever the other files hold.
+        Only definitions it can report keep a place: most definitions of a library are tests."""
+        return self.placed and not self.dynamic_module
 
     def _span_of(self, match: re.Match) -> dict[str, Any]:
         text = self.ctx.source.text
@@ -899,13 +925,7 @@ class UnusedDefinition(ProjectRule):
 
     @staticmethod
     def _reachable(record, name: str, index: DeadCodeIndex, prefixes, suffixes) -> bool:
-        if name.startswith("__") and name.endswith("__"):
-            return True
-        if not record["transparent"]:
-            return True  # a route, a command, a fixture, a registry entry, an abstract method
-        if record["kind"] != "method" and (name in index.hook_names or name.startswith(index.hook_prefixes)):
-            return True
-        if record["kind"] == "method" and name.startswith(("test", "Test")):
+        if exempt_definition(record, index):
             return True
         return any(name.startswith(prefix) for prefix in prefixes) or any(name.endswith(suffix) for suffix in suffixes)
 
