@@ -170,6 +170,7 @@ def _scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None, b
 INLINE_LIMIT = 24  # below this many files to analyse, starting a pool costs more than it saves
 CHUNK = 16  # files per task: big enough to amortise a round trip, small enough to balance
 LARGE_FILE = 128 * 1024  # bytes; such a file's syntax tree takes about 80 MB, and is analysed alone
+COMPANION_FILE = 32 * 1024  # bytes; the largest file analysed beside a large one (a tree of about 20 MB)
 
 
 class Progress(Protocol):
@@ -304,9 +305,7 @@ def _analyse_in_pool(files, todo, results, setup, cache, jobs, progress, kept) -
     try:
         while pending or running:
             while pending and len(running) < 2 * jobs:  # a task queued per worker, so none waits for the parent
-                large_running = any(is_large for _, is_large in running.values())
-                position = next((at for at, (_, is_large) in enumerate(pending)
-                                 if not (large_running and is_large)), None)
+                position = _next_task(pending, any(is_large for _, is_large in running.values()), sizes)
                 if position is None:
                     break
                 chunk, is_large = pending.pop(position)
@@ -330,6 +329,19 @@ def _analyse_in_pool(files, todo, results, setup, cache, jobs, progress, kept) -
                     progress.advance(1)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _next_task(pending: list[tuple[list[int], bool]], large_running: bool, sizes: dict[int, int]) -> int | None:
+    """Where in `pending` (large files, then chunks of the others, largest first) the next task
+    to submit is, or None to wait. Beside a large file, the others get the largest chunk of
+    files under COMPANION_FILE (else the smallest chunk left), not the next largest: the
+    medium files come after the large ones, while the parent still holds few facts."""
+    if not large_running:
+        return 0
+    if pending[-1][1]:
+        return None  # only large files are left
+    return next(at for at, (chunk, is_large) in enumerate(pending)
+                if not is_large and (sizes[chunk[0]] < COMPANION_FILE or at == len(pending) - 1))
 
 
 def _largest_first(indices: list[int], sizes: dict[int, int]) -> list[int]:

@@ -402,3 +402,13 @@ def test_a_scan_leaves_the_garbage_collector_as_it_found_it(tmp_path):
     first = runner.scan([tmp_path], tmp_path, Settings(), jobs=1)
     assert gc.get_freeze_count() == 0
     assert [f.rule for f in first.findings] == ["DS101"]
+
+
+def test_beside_a_large_file_the_other_workers_get_small_files():
+    big, medium, small = runner.LARGE_FILE, runner.COMPANION_FILE, runner.COMPANION_FILE // 4
+    sizes = {0: big * 2, 1: big, 2: medium + 1, 3: medium, 4: small, 5: small, 6: 1}
+    pending = [([0], True), ([1], True), ([2, 3], False), ([4, 5], False), ([6], False)]
+    assert runner._next_task(pending, False, sizes) == 0  # nothing large running: largest first
+    assert runner._next_task(pending, True, sizes) == 3  # the largest chunk of small files
+    assert runner._next_task(pending[:3], True, sizes) == 2  # only medium files left: they go anyway
+    assert runner._next_task(pending[:2], True, sizes) is None  # only large files: wait
