@@ -19,6 +19,7 @@ from debtscan.config import Settings
 from debtscan.engine import ScanSetup, analyze_source
 from debtscan.model import Confidence
 from debtscan.report import render
+from debtscan.rules.dataflow import literal_prefix, may_cover, same_location
 from debtscan.runner import INLINE_LIMIT, scan
 
 from helpers import write_project
@@ -220,8 +221,6 @@ PATHS = st.lists(PATH_PART, min_size=1, max_size=4).map("/".join) | st.lists(PAT
 def test_the_writer_prefilter_never_drops_a_match(written, pattern):
     """Writers of a pattern are looked up through a cheap prefilter; it must keep every write
     the full comparison would match."""
-    from rules.dataflow import literal_prefix, may_cover, same_location
-
     assume("*" in pattern)
     if same_location(written, pattern):
         assert may_cover(written, literal_prefix(pattern), pattern)
