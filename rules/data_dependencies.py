@@ -347,6 +347,11 @@ class UnstableDataSource(_DataRule):
         if access.location.startswith("openml:"):
             return (f"{call} fetches OpenML dataset `{location[7:]}` without `version=`, so it gets whichever version "
                     f"is active when it runs.", "Pass version= (or data_id=) to fetch one fixed version.")
+        if access.unpinned == "command":
+            return (f"{call} runs a command that downloads `{location}` with no version in the URL and no checksum "
+                    f"check, so a changed file upstream silently changes the results.",
+                    "Use a versioned URL and check the file against a recorded checksum after the download "
+                    "(`sha256sum -c`), or track it with DVC (`dvc import-url`).")
         if access.unpinned == "checksum":
             return (f"{call} downloads `{location}` without a checksum or a version in the URL, so a changed file "
                     f"upstream silently changes the results.",

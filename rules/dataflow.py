@@ -641,8 +641,8 @@ class DataFlow:
         if location.startswith(("http://", "https://", "ftp://")):
             if VERSIONED.search(location):
                 return None
-            if reason == "checksum":
-                return "checksum"
+            if reason in ("checksum", "command"):  # a download call, or a download command line
+                return reason
             if event["op"] == "read" and location.lower().split("?", 1)[0].endswith(DOWNLOADED_EXTENSIONS) \
                     and event.get("role") in ("data", "auto"):
                 return "version"

@@ -947,7 +947,7 @@ class IOCollector(Collector):
                 return
             scheme = (constant(remote[0]) or _head(remote[0])).split("://")[0].lower()
             fetched = dict(event, external="url" if scheme in ("http", "https", "ftp") else "bucket", fetch=True,
-                           unpinned="checksum")
+                           unpinned="command")
             self._emit(node, "read", fetched, remote)
             local = _destination(rest, remote, command)
             if local is not None:

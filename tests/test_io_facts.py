@@ -368,3 +368,20 @@ def test_a_file_a_download_command_brings_is_not_untraced(tmp_path):
     result = scan_project(tmp_path, {"serve.py": serve}, select=("DS304",))
     assert not result.errors, result.errors
     assert result.findings == []
+
+
+def test_an_unverified_download_command_is_told_to_check_a_checksum_not_pass_a_keyword(tmp_path):
+    fetch = """
+        import subprocess
+        import urllib.request
+
+        subprocess.run(["wget", "-O", "data/raw.zip", "https://example.com/raw.zip"], check=True)
+        urllib.request.urlretrieve("https://example.com/labels.zip", "data/labels.zip")
+    """
+    result = scan_project(tmp_path, {"fetch.py": fetch}, select=("DS303",))
+    assert not result.errors, result.errors
+    command, call = sorted(result.findings, key=lambda finding: finding.location.line)
+    assert command.message.startswith("`subprocess.run(...)` runs a command that downloads `https://example.com/raw.zip`")
+    assert "sha256sum -c" in command.fix and "file_hash=" not in command.fix
+    assert call.message.startswith("`urllib.request.urlretrieve(...)` downloads `https://example.com/labels.zip`")
+    assert "file_hash=" in call.fix
