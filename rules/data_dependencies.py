@@ -284,8 +284,10 @@ class UnstableDataSource(_DataRule):
     `load_dataset` and `hf_hub_download` of a Hub repository without `revision=`;
     `torch.hub.load` without a `:tag`; `fetch_openml` without `version=`; downloads
     (`urlretrieve`, `get_file`, `download_url_to_file`, and `wget`/`curl` run through
-    `subprocess` or `os.system`) without a checksum or a version in the URL; data read straight from a URL with no version; and any location that names a moving
-    reference such as `main`, `master`, `latest` or a registry stage like `Production`.
+    `subprocess` or `os.system`) without a checksum or a version in the URL; data read
+    straight from a URL with no version; and any location that names a moving reference such
+    as `main`, `master`, `latest` or a registry stage like `Production`. A download command is
+    verified when its function also runs a checksum check (`sha256sum -c`, `md5sum -c`).
 
     ## Why is this bad?
     The bytes behind the name change when someone pushes, re-uploads or promotes: results

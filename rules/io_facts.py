@@ -76,6 +76,7 @@ class IOIndex:
         self.route_decorators = listed("route_decorators")
         self.local_builders = listed("local_dataset_builders")
         self.shell_downloads = [entry for entry in catalog.get("shell_downloads", []) if entry.get("words")]
+        self.checksum_commands = listed("checksum_commands")
         # Top-level modules of the standard library and the catalogued libraries: calls into
         # them are never project functions whose parameters could be followed.
         roots = {name.split(".")[0] for entry in catalog.get("io_calls", []) for name in entry.get("names", [])}
@@ -278,6 +279,7 @@ class IOCollector(Collector):
         self.scopes: list[_Scope] = [_Scope("module", 0)]
         self.depth = 0
         self.events: list[dict] = []
+        self.verified_scopes: set[str] = set()  # scopes that run a checksum check (`sha256sum -c`)
         self.calls: list[dict] = []
         self.cli_defaults: dict[str, list[Template]] = {}
         self.fits: list[list] = []
@@ -937,6 +939,8 @@ class IOCollector(Collector):
         words = self._command_words(arg.value) if arg is not None else None
         if not words:
             return
+        if _checks_checksums(words, self.index.checksum_commands):
+            self.verified_scopes.add(self.ctx.scope)
         for command in self.index.shell_downloads:
             rest = _after_command(words, command["words"])
             if rest is None:
@@ -1050,6 +1054,9 @@ class IOCollector(Collector):
                                 span=self.ctx.span(node)))
 
     def finish(self) -> None:
+        for event in self.events:  # a download command checked by a checksum command in its function
+            if event.get("unpinned") == "command" and event["scope"] in self.verified_scopes:
+                event["unpinned"] = "pinned"
         imports = [target for target in self.ctx.scopes.stack[0][1].values() if target]
         web = any(target == name or target.startswith(name + ".")
                   for name in self.index.web_frameworks for target in imports)
@@ -1101,6 +1108,24 @@ def _after_command(words: list[list[Template]], command: list[str]) -> list[list
             return None
         at += 1
     return words[at:]
+
+
+def _checks_checksums(words: list[list[Template]], programs: frozenset[str]) -> bool:
+    """Whether a command line runs a checksum program in check mode (`sha256sum -c sums`,
+    also after `&&` or `|`)."""
+    plain = [_word(word) or "" for word in words]
+    for at, word in enumerate(plain):
+        if word.rsplit("/", 1)[-1] not in programs:
+            continue
+        for option in plain[at + 1:]:
+            if option in SHELL_SEPARATORS:
+                break  # the next command's options are not this one's
+            if option == "--check" or (option.startswith("-") and not option.startswith("--") and "c" in option):
+                return True
+    return False
+
+
+SHELL_SEPARATORS = frozenset({"&&", "||", "|", ";"})
 
 
 def _destination(rest: list[list[Template]], remote: list[Template], command: dict) -> list[Template] | None:

@@ -7,7 +7,7 @@ import pytest
 from debtscan.rules.dataflow import DataFlow
 from debtscan.rules.io_facts import dirname, join, replace_suffix, sql_tables
 
-from helpers import scan_project
+from helpers import lines_of, scan_project
 
 
 def flow_of(tmp_path, files: dict[str, str]) -> DataFlow:
@@ -385,3 +385,40 @@ def test_an_unverified_download_command_is_told_to_check_a_checksum_not_pass_a_k
     assert "sha256sum -c" in command.fix and "file_hash=" not in command.fix
     assert call.message.startswith("`urllib.request.urlretrieve(...)` downloads `https://example.com/labels.zip`")
     assert "file_hash=" in call.fix
+
+
+@pytest.mark.parametrize("check, reported", [
+    ('subprocess.run(["sha256sum", "-c", "data/raw.sha256"], check=True)', False),
+    ('os.system("cd data && shasum -a 256 --check raw.sha256")', False),
+    ('os.system("echo \\"$SUM  data/raw.zip\\" | sha256sum -c -")', False),
+    ('subprocess.run(["sha256sum", "data/raw.zip"])', True),  # prints a digest, checks nothing
+    ('os.system("md5sum data/raw.zip && gzip -c data/raw.zip > x.gz")', True),  # -c belongs to gzip
+])
+def test_a_download_command_checked_in_its_function_is_verified(tmp_path, check, reported):
+    fetch = f"""
+import os
+import subprocess
+
+
+def fetch():
+    subprocess.run(["wget", "-O", "data/raw.zip", "https://example.com/raw.zip"], check=True)
+    {check}
+
+
+def fetch_other():
+    os.system("curl -L https://example.com/other.zip -o data/other.zip")
+"""
+    result = scan_project(tmp_path, {"fetch.py": fetch}, select=("DS303",))
+    assert not result.errors, result.errors
+    # the check covers its own function only: the download in fetch_other is always reported
+    assert lines_of(result, "DS303") == ([7, 12] if reported else [12])
+
+
+def test_a_download_and_its_check_on_one_command_line_are_verified(tmp_path):
+    fetch = """
+        import os
+
+        os.system("wget -O data/raw.zip https://example.com/raw.zip && sha256sum -c data/raw.sha256")
+    """
+    result = scan_project(tmp_path, {"fetch.py": fetch}, select=("DS303",))
+    assert result.findings == []
