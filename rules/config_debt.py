@@ -456,14 +456,7 @@ class InconsistentHyperparameter(ProjectRule):
             # network more often than they repeat one setting
             if not item["default"] and item["kind"] not in ("fit", "layer"):
                 groups[(item["group"], item["param"])].append((path, item))
-        evidence = ConfigEvidence.of(project)
-        pairs: dict[tuple[str, str], bool] = {}  # a group holds many literals of few files
-
-        def connected(one: str, other: str) -> bool:
-            if (one, other) not in pairs:
-                pairs[(one, other)] = evidence.connected(one, other)
-            return pairs[(one, other)]
-
+        connected = ConfigEvidence.of(project).connected
         for (_group, param), items in sorted(groups.items()):
             keyed = [(path, item, _key(item["value"])) for path, item in items]
             if len({key for _, _, key in keyed}) < 2:
