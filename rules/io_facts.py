@@ -945,11 +945,10 @@ class IOCollector(Collector):
             rest = _after_command(words, command["words"])
             if rest is None:
                 continue
-            remote = next((word for word in rest if any(SCHEME.match(constant(template) or _head(template))
-                                                        for template in word)), None)
+            remote = next((word for word in rest if any(SCHEME.match(_head(template)) for template in word)), None)
             if remote is None:
                 return
-            scheme = (constant(remote[0]) or _head(remote[0])).split("://")[0].lower()
+            scheme = _head(remote[0]).split("://")[0].lower()
             fetched = dict(event, external="url" if scheme in ("http", "https", "ftp") else "bucket", fetch=True,
                            unpinned="command")
             self._emit(node, "read", fetched, remote)
