@@ -376,9 +376,13 @@ def _is_classmethod(node: cst.FunctionDef) -> bool:
     return "classmethod" in _decorator_names(node)
 
 
-def relevant(rule: type[Rule] | type[Collector], data: bytes) -> bool:
-    """Cheap byte-level prefilter: a rule with triggers only runs where one of them occurs."""
-    return not rule.triggers or any(trigger in data for trigger in rule.triggers)
+def relevant(rule: type[Rule] | type[Collector], data: bytes, catalog: dict) -> bool:
+    """Cheap byte-level prefilter: a rule with triggers only runs where one of them occurs, and
+    one of what it `requires` from the catalog, if anything."""
+    if rule.triggers and not any(trigger in data for trigger in rule.triggers):
+        return False
+    required = rule.requires(catalog)
+    return not required or any(word in data for word in required)
 
 
 def analyze_source(data: bytes, path: str, module: str, is_package: bool, setup: ScanSetup) -> FileResult:
@@ -409,8 +413,8 @@ def analyze_source(data: bytes, path: str, module: str, is_package: bool, setup:
         tracker = ScopeTracker(ctx)
         marker = StatementMarker(ctx, tree)
         visitors: list[cst.BatchableCSTVisitor] = [marker, tracker]
-        visitors += [rule(ctx) for rule in setup.file_rules if relevant(rule, data)]  # rules and scanners
-        collectors = [collector(ctx) for collector in setup.collectors if relevant(collector, data)]
+        visitors += [rule(ctx) for rule in setup.file_rules if relevant(rule, data, setup.catalog)]  # rules and scanners
+        collectors = [collector(ctx) for collector in setup.collectors if relevant(collector, data, setup.catalog)]
         visitors += collectors
         visit_batched(tree, [*visitors, marker.closer])
         mark("traversal")

@@ -42,6 +42,13 @@ class Rule:
     triggers: ClassVar[tuple[bytes, ...]] = ()
 
     @classmethod
+    def requires(cls, catalog: dict[str, Any]) -> tuple[bytes, ...]:
+        """A second group of byte strings, drawn from the catalog, of which a file must also
+        contain one (`triggers` name the rule's own calls; this, say, the catalog's entropy
+        sources). Empty: no second condition."""
+        return ()
+
+    @classmethod
     def doc(cls) -> str:
         import inspect
 
@@ -79,6 +86,11 @@ class Collector(cst.BatchableCSTVisitor):
 
     key: ClassVar[str] = ""
     triggers: ClassVar[tuple[bytes, ...]] = ()
+
+    @classmethod
+    def requires(cls, catalog: dict[str, Any]) -> tuple[bytes, ...]:
+        """As `Rule.requires`."""
+        return ()
 
     def __init__(self, ctx: "FileContext") -> None:
         super().__init__()

@@ -40,7 +40,8 @@ class RandomnessIndex:
         self.method_random_state = {entry["method"]: entry for entry in catalog.get("method_random_state", [])}
         self.method_draws = {method: entry for entry in catalog.get("method_draws", []) for method in entry.get("methods", [])}
         self.entropy = set(catalog.get("entropy", {}).get("names", []))
-        self.entropy_words = {name.replace("()", "").rsplit(".", 1)[-1] for name in self.entropy}
+        # an entropy call is named in the text wherever it is made (`t.time()`, `from time import time`)
+        self.entropy_words = tuple(sorted({name.replace("()", "").rsplit(".", 1)[-1].encode() for name in self.entropy}))
         self.not_targets = tuple(catalog.get("receivers", {}).get("not_targets", []))
         self.generator_instances = tuple(f"{name}()" for name in self.generators)
         # longest alias first, so tensorflow.compat.v1.random wins over tensorflow.compat.v1
@@ -474,14 +475,12 @@ class SeedFromEntropy(FileRule):
         super().__init__(ctx)
         self.index = RandomnessIndex.of(ctx.catalog)
         self.tainted: set[tuple[str, str]] = set()
-        # an entropy call is named in the text wherever it is made (`t.time()`, `from time import
-        # time`): without one, no seed can come from entropy
-        text = ctx.source.text
-        self.entropy_named = any(word in text for word in self.index.entropy_words)
+
+    @classmethod
+    def requires(cls, catalog) -> tuple[bytes, ...]:
+        return RandomnessIndex.of(catalog).entropy_words  # without one, no seed comes from entropy
 
     def _entropy_source(self, expression: cst.BaseExpression) -> str | None:
-        if not self.entropy_named:
-            return None
         for node in walk(expression):
             if isinstance(node, cst.Call):
                 name = self.index.canonical(self.ctx.qualify(node.func))

@@ -243,3 +243,14 @@ def test_tensorflow_compat_v1_names_are_the_same_apis(tmp_path):
         c = tf.random_normal([2])
     """})
     assert [(f.location.line, f.rule) for f in result.findings] == [(4, "DS101"), (5, "DS101")]
+
+
+def test_the_entropy_rule_runs_only_where_an_entropy_source_is_named():
+    from debtscan.catalog import load_catalog
+    from debtscan.engine import relevant
+    from debtscan.rules.randomness import SeedFromEntropy
+
+    catalog = load_catalog()
+    assert not relevant(SeedFromEntropy, b"import torch\ntorch.manual_seed(cfg.seed)\n", catalog)
+    assert relevant(SeedFromEntropy, b"import time\nimport torch\ntorch.manual_seed(int(time.time()))\n", catalog)
+    assert not relevant(SeedFromEntropy, b"import time\nstart = time.time()\n", catalog)  # no seed: no trigger
