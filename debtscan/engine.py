@@ -196,17 +196,20 @@ class StatementMarker(cst.BatchableCSTVisitor):
 
 
 class _StatementCloser(cst.BatchableCSTVisitor):
-    """The leaving half of `StatementMarker`, run last."""
+    """The leaving half of `StatementMarker`, run last. It holds the marker's state, not the
+    marker: a reference back would make a cycle, and a syntax tree held by a cycle outlives its
+    file until the cyclic collector walks all of it."""
 
     def __init__(self, marker: StatementMarker) -> None:
         super().__init__()
-        self.marker = marker
+        self.open = marker.open
+        self.ctx = marker.ctx
 
     def _leave(self, node: cst.CSTNode) -> None:
-        open_statements = self.marker.open
+        open_statements = self.open
         if open_statements and open_statements[-1].node is node:
             open_statements.pop()
-            self.marker.ctx.statement = open_statements[-1] if open_statements else None
+            self.ctx.statement = open_statements[-1] if open_statements else None
 
 
 # Every kind of statement a block holds on lines of its own.

@@ -412,3 +412,33 @@ def test_beside_a_large_file_the_other_workers_get_small_files():
     assert runner._next_task(pending, True, sizes) == 3  # the largest chunk of small files
     assert runner._next_task(pending[:3], True, sizes) == 2  # only medium files left: they go anyway
     assert runner._next_task(pending[:2], True, sizes) is None  # only large files: wait
+
+
+@pytest.mark.parametrize("name,code", SOURCES[:2] + [item for item in SOURCES if item[0].endswith("train.py")][:2],
+                         ids=lambda value: value if isinstance(value, str) and "\n" not in value else "")
+def test_a_file_analysed_leaves_no_cyclic_garbage(name, code):
+    """A syntax tree must be freed by reference counting when its file is done: held by a cycle,
+    it waits for the cyclic collector, which then walks every node of it (a twentieth of a scan)."""
+    import gc
+
+    from debtscan import registry
+    from debtscan.catalog import load_catalog
+    from debtscan.engine import ScanSetup, analyze_source
+
+    enabled = registry.select((), ())
+    file_rules, collectors = registry.visitors_for(enabled)
+    setup = ScanSetup(file_rules=file_rules, collectors=collectors, catalog=load_catalog(None),
+                      options={"enabled": tuple(rule.code for rule in enabled)})
+    gc.collect()
+    gc.disable()
+    try:
+        result = analyze_source(code.encode(), name, "module", False, setup)
+        assert result.internal_error is None
+        gc.set_debug(gc.DEBUG_SAVEALL)  # what the collector finds stays in gc.garbage, to look at
+        gc.collect()
+        cyclic_nodes = [item for item in gc.garbage if isinstance(item, cst.CSTNode)]
+        assert cyclic_nodes == []
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
