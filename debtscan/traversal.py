@@ -9,14 +9,18 @@ children in place and finds each visitor class's methods once per process.
 
 The order of a node's fields is learned from libcst itself, once per node class, by letting
 `_visit_and_replace_children` announce its fields to a visitor that does not descend. Nodes
-that only hold whitespace and punctuation are skipped unless a visitor asks for one of them.
+that only hold whitespace and punctuation are skipped unless a visitor asks for one of them,
+and then so are the fields that, by libcst's annotations, hold nothing else (most of a node's
+fields: `lpar`, `comma`, `whitespace_after_func`), unless a visitor hooks the field itself.
 """
 
 from __future__ import annotations
 
 import ast
+import collections.abc
 import inspect
 import textwrap
+import typing
 from typing import Callable, Iterable, Iterator, Sequence
 
 import libcst as cst
@@ -26,6 +30,7 @@ from libcst._nodes import whitespace as _whitespace
 from debtscan import profiling
 
 _FIELDS: dict[type, tuple[str, ...] | None] = {}  # None: the fields depend on the node
+_TRIVIA_FIELDS: dict[type, frozenset[str]] = {}
 _METHODS: dict[type, tuple[str, ...]] = {}
 _BRACKETS = ("LeftParen", "RightParen", "LeftSquareBracket", "RightSquareBracket", "LeftCurlyBrace", "RightCurlyBrace")
 
@@ -107,6 +112,34 @@ def _varies(kind: type) -> bool:
     return False
 
 
+def _annotated_kinds(annotation) -> Iterator:
+    """The classes a field's annotation admits (`Union`, `Optional` and sequences unwrapped)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin in (collections.abc.Sequence, tuple, list):
+        for argument in typing.get_args(annotation):
+            if argument is not Ellipsis:
+                yield from _annotated_kinds(argument)
+    else:
+        yield annotation
+
+
+def trivia_fields(kind: type) -> frozenset[str]:
+    """Fields of a node class that, by libcst's annotations, only ever hold whitespace and
+    punctuation (or nothing): a walk that skips such nodes need not even look at these."""
+    found = _TRIVIA_FIELDS.get(kind)
+    if found is None:
+        try:
+            hints = typing.get_type_hints(kind)
+        except Exception:  # an annotation that cannot be resolved: look at every field
+            hints = {}
+        quiet = (*TRIVIA, *_EMPTY)
+        found = _TRIVIA_FIELDS[kind] = frozenset(
+            name for name, annotation in hints.items()
+            if all(isinstance(admitted, type) and issubclass(admitted, quiet)
+                   for admitted in _annotated_kinds(annotation)))
+    return found
+
+
 def fields_of(node: cst.CSTNode) -> tuple[str, ...]:
     """The fields libcst visits for `node`, in its (source) order."""
     kind = type(node)
@@ -182,10 +215,12 @@ class BatchedWalk:
         kind = type(node)
         name = kind.__name__
         methods = self.methods
+        quiet = trivia_fields(kind) if self.skip else frozenset()
         fields = []
         for field in fields_of(node):
-            fields.append((field, tuple(methods.get(f"visit_{name}_{field}", ())),
-                           tuple(methods.get(f"leave_{name}_{field}", ()))))
+            before, after = methods.get(f"visit_{name}_{field}", ()), methods.get(f"leave_{name}_{field}", ())
+            if before or after or field not in quiet:
+                fields.append((field, tuple(before), tuple(after)))
         plan = _Plan(tuple(methods.get(f"visit_{name}", ())), tuple(methods.get(f"leave_{name}", ())), tuple(fields))
         if _FIELDS[kind] is not None:  # a class whose fields vary gets a plan per node
             self.plans[kind] = plan

@@ -121,7 +121,7 @@ def test_walker_calls_every_hook_in_libcst_order(name, code):
     assert tracer.log == expected
 
 
-@pytest.mark.parametrize("name,code", SOURCES[:3], ids=[name for name, _ in SOURCES[:3]])
+@pytest.mark.parametrize("name,code", SOURCES, ids=[name for name, _ in SOURCES])
 def test_walker_skips_only_whitespace_and_punctuation_when_nobody_asks_for_them(name, code):
     tree = cst.parse_module(code)
     every = _libcst_trace(tree)
@@ -130,6 +130,21 @@ def test_walker_skips_only_whitespace_and_punctuation_when_nobody_asks_for_them(
     BatchedWalk([tracer]).run(tree)
     trivia_ids = {id(node) for node in walk(tree) if type(node) in TRIVIA}
     kept = [event for event in every if event[0].count("_") == 1 and event[1] not in trivia_ids]
+    assert tracer.log == kept
+
+
+def test_a_hook_on_a_field_of_punctuation_runs_though_its_nodes_are_skipped():
+    tree = cst.parse_module(TRICKY)
+    every = _libcst_trace(tree)
+    names = {event[len("visit_"):] for event, _ in every if event.count("_") == 1} - TRIVIA_NAMES
+    attributes = {("Arg", "comma"), ("Call", "whitespace_after_func"), ("FunctionDef", "leading_lines")}
+    tracer = _trace_visitor(names, attributes)()
+    BatchedWalk([tracer]).run(tree)
+    trivia_ids = {id(node) for node in walk(tree) if type(node) in TRIVIA}
+    hooked = {f"{prefix}{kind}_{field}" for kind, field in attributes for prefix in ("visit_", "leave_")}
+    kept = [event for event in every
+            if (event[0].count("_") == 1 and event[1] not in trivia_ids) or event[0] in hooked]
+    assert any(event[0] == "visit_Arg_comma" for event in tracer.log)
     assert tracer.log == kept
 
 
