@@ -163,13 +163,43 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     return out
 
 
-def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """Every node from `node` down, in source order (pre-order)."""
+_CODE_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def code_children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """`children(node)` without whitespace and punctuation, whose fields are not even read."""
+    kind = type(node)
+    names = _CODE_FIELDS.get(kind)
+    if names is None:
+        quiet = trivia_fields(kind)
+        names = tuple(name for name in fields_of(node) if name not in quiet)
+        if _FIELDS[kind] is not None:  # a class whose fields vary is read afresh each time
+            _CODE_FIELDS[kind] = names
+    out: list[cst.CSTNode] = []
+    for name in names:
+        value = getattr(node, name)
+        kind = type(value)
+        if kind is tuple or kind is list:
+            out.extend(item for item in value if type(item) not in TRIVIA)
+        elif kind not in _EMPTY and kind not in TRIVIA:
+            out.append(value)
+    return out
+
+
+def walk(node: cst.CSTNode, *, code_only: bool = False) -> Iterator[cst.CSTNode]:
+    """Every node from `node` down, in source order (pre-order); with `code_only`, without
+    whitespace and punctuation (see `code_children`)."""
+    children_of = code_children if code_only else children
     stack = [node]
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(reversed(children(current)))
+        stack.extend(reversed(children_of(current)))
+
+
+def walk_code(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every node from `node` down but whitespace and punctuation, in source order."""
+    return walk(node, code_only=True)
 
 
 def _hook_names(visitor_class: type) -> tuple[str, ...]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import libcst as cst
 
 from debtscan.literals import string_value
-from debtscan.traversal import children
+from debtscan.traversal import walk_code as walk  # for expressions: seeds, arguments
 
 UNKNOWN = object()
 
@@ -82,15 +82,6 @@ def conditions_hold(call: cst.Call, when: dict, defaults: dict, positions: dict 
         if value not in allowed:
             return False
     return None if unknown else True
-
-
-def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """Every node below `node` (for small expressions only: seeds, arguments)."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(children(current)))  # libcst's `.children` copies the node
 
 
 def call_text(call: cst.Call) -> str:

@@ -25,12 +25,12 @@ import hashlib
 import re
 import zlib
 from collections import Counter
-from typing import Any, Iterable
+from typing import Any
 
 import libcst as cst
 from debtscan.model import MODULE_SCOPE
 from debtscan.rule import Collector
-from debtscan.traversal import TRIVIA, children as _all_children
+from debtscan.traversal import code_children as _children, walk_code as _walk
 from ._calls import literal, UNKNOWN
 from .roles import CatalogIndex
 
@@ -112,19 +112,6 @@ def _get_key(node: cst.Call, index: "FeatureIndex | None" = None) -> str | None:
             return None
         return _string(node.args[0].value)
     return None
-
-
-def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    # exact types: isinstance against libcst's abstract classes costs more than the walk
-    return [child for child in _all_children(node) if type(child) not in TRIVIA]
-
-
-def _walk(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(_children(current))
 
 
 def reads_key(node: cst.CSTNode, index: "FeatureIndex | None" = None, records: frozenset[str] = frozenset()) -> bool:
