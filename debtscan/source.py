@@ -7,9 +7,10 @@ left out and reported, and every line of the joined text maps back to (cell, lin
 Cells are numbered from 1 in notebook order, markdown cells included, so "cell 4" is the fourth
 cell a person sees.
 
-Nothing read here is ever imported or run. CPython's own parser (`compile` to an AST, never to
-code) decides what is valid Python before libcst sees it: it is hardened against pathological
-nesting, while libcst's native parser can overflow the stack on input CPython refuses.
+Nothing read here is ever imported or run. CPython's own parser and name binder (`symtable`,
+never compiled to code) decide what is valid Python before libcst sees it: they are hardened
+against pathological nesting, while libcst's native parser can overflow the stack on input
+CPython refuses.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import json
 import os
 import re
 import stat
+import symtable
 import sys
 import tokenize
 import warnings
@@ -435,8 +437,10 @@ def syntax_problem(code: str, path: str, cell: int | None = None) -> FileProblem
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences and the like are not our findings
-            tree = compile(code, path, "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
-                           dont_inherit=True)
+            # The parser and the binder alone: cheaper than building the AST as Python objects,
+            # and what Python refuses to import (`nonlocal` at module level) is refused here.
+            # Top-level `await`, which notebooks allow, passes both.
+            symtable.symtable(code, path, "exec")
     except SyntaxError as error:
         message = error.msg if isinstance(error.msg, str) else str(error)
         line = error.lineno or 1
@@ -452,7 +456,7 @@ def syntax_problem(code: str, path: str, cell: int | None = None) -> FileProblem
         return FileProblem(path, "syntax", _about(cell, "nested too deeply to analyse"), cell=cell)
     except ValueError as error:  # e.g. an integer literal longer than Python allows
         return FileProblem(path, "syntax", _about(cell, f"not parsable: {_short(error)}"), cell=cell)
-    longest = _longest_boolean_chain(tree, code)
+    longest = _longest_boolean_chain(code)
     if longest > MAX_BOOLEAN_OPERANDS:
         return FileProblem(path, "syntax", _about(cell, f"too long to analyse: an `and`/`or` chain of {longest} "
                                                         f"operands (at most {MAX_BOOLEAN_OPERANDS})"), cell=cell)
@@ -464,13 +468,14 @@ def _about(cell: int | None, complaint: str) -> str:
     return complaint if cell is None else f"cell {cell} is {complaint}"
 
 
-def _longest_boolean_chain(tree: ast.AST, code: str) -> int:
+def _longest_boolean_chain(code: str) -> int:
     # Cannot hold a longer chain: spares the walk for every ordinary file. Counting the bare
     # substrings ("for" holds an "or") over-counts the words, so it settles most files unread.
     if code.count("and") + code.count("or") <= MAX_BOOLEAN_OPERANDS:
         return 0
     if len(BOOLEAN_OPERATOR.findall(code)) <= MAX_BOOLEAN_OPERANDS:
         return 0
+    tree = ast.parse(code)  # valid: the check before this one parsed it
     return max((len(node.values) for node in ast.walk(tree) if isinstance(node, ast.BoolOp)), default=0)
 
 
