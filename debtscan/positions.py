@@ -39,6 +39,9 @@ _IGNORABLE = frozenset(
     and (issubclass(kind, cst.BaseExpression) or kind.__module__ == _whitespace.__name__))
 
 
+_DEFINITIONS = (cst.FunctionDef, cst.ClassDef)
+
+
 class _AllPlaced(Exception):
     """Raised to stop code generation once every node asked about has its span."""
 
@@ -203,8 +206,11 @@ def _place_statement(module: cst.Module, statement: Statement, nodes: list[cst.C
                      text: "_Lines") -> dict[int, tuple[int, int, int, int]] | None:
     """Place `nodes` by generating `statement` and finding its code in `text`; None when the
     code cannot be placed with certainty."""
+    # A definition's code up to its name (`def test_fit`) is nearly always unique where its
+    # decorators and parameters alone (`@pytest.mark.parametrize(...)`) are not.
+    through = getattr(statement.node, "name", None) if isinstance(statement.node, _DEFINITIONS) else None
     for stop_early in (True, False):  # the code up to the last node may be ambiguous where the whole is not
-        state = _generate(module, statement.node, nodes, list(statement.indent), stop_early)
+        state = _generate(module, statement.node, nodes, list(statement.indent), stop_early, through)
         if not any(id(node) in state.spans for node in nodes):
             return {}  # met elsewhere: the hint was wrong
         code = "".join(state.tokens)
@@ -255,10 +261,14 @@ class _Lines:
 
 
 def _generate(module: cst.Module, root: cst.CSTNode, nodes: list[cst.CSTNode], indent: list[str],
-              stop_early: bool) -> "_TokenOffsetState":
+              stop_early: bool, through: cst.CSTNode | None = None) -> "_TokenOffsetState":
+    """Generate `root`'s code, noting where `nodes` start and end; with `stop_early`, only up to
+    the last of them (and of `through`, a node the code must reach anyway)."""
+    wanted = {id(node) for node in nodes}
+    unplaced = wanted | {id(through)} if through is not None else set(wanted)
     state = _TokenOffsetState(default_indent=module.default_indent, default_newline=module.default_newline,
-                              indent_tokens=indent, wanted={id(node) for node in nodes},
-                              unplaced={id(node) for node in nodes} if stop_early else {-1})  # no node's id
+                              indent_tokens=indent, wanted=wanted | unplaced,
+                              unplaced=unplaced if stop_early else {-1})  # no node's id
     try:
         root._codegen(state)
     except _AllPlaced:

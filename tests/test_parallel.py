@@ -203,6 +203,25 @@ class K:
 value = a(1)"""  # identical statements and functions, and no newline at the end
 
 
+DECORATED = """import pytest
+
+
+@pytest.mark.parametrize("x", [1, 2])
+def test_a(x):
+    assert x
+
+
+@pytest.mark.parametrize("x", [1, 2])
+def test_b(x):
+    assert x
+
+
+@pytest.mark.parametrize("x", [1, 2])
+class TestC:
+    pass
+"""  # identical decorators: each is placed by the code up to its definition's name
+
+
 def _innermost_statements(tree):
     """node id -> the innermost `statements_of` statement holding it."""
     statements = statements_of(tree)
@@ -219,8 +238,8 @@ def _innermost_statements(tree):
     return found
 
 
-@pytest.mark.parametrize("name,code", [*SOURCES, ("repeated.py", REPEATED)],
-                         ids=[name for name, _ in SOURCES] + ["repeated.py"])
+@pytest.mark.parametrize("name,code", [*SOURCES, ("repeated.py", REPEATED), ("decorated.py", DECORATED)],
+                         ids=[name for name, _ in SOURCES] + ["repeated.py", "decorated.py"])
 def test_positions_by_statement_equal_positions_by_module(name, code):
     tree = cst.parse_module(code)
     nodes = list(walk(tree))
