@@ -475,10 +475,17 @@ class SeedFromEntropy(FileRule):
         super().__init__(ctx)
         self.index = RandomnessIndex.of(ctx.catalog)
         self.tainted: set[tuple[str, str]] = set()
+        # Within an assignment's value, whether it draws from entropy so far: its calls and names
+        # are met by the walk itself, so the value is not walked a second time.
+        self.in_value = False
+        self.value_from_entropy = False
 
     @classmethod
     def requires(cls, catalog) -> tuple[bytes, ...]:
         return RandomnessIndex.of(catalog).entropy_words  # without one, no seed comes from entropy
+
+    def _is_tainted(self, name: str) -> bool:
+        return (self.ctx.scope, name) in self.tainted or ("<module>", name) in self.tainted
 
     def _entropy_source(self, expression: cst.BaseExpression) -> str | None:
         for node in walk(expression):
@@ -486,23 +493,30 @@ class SeedFromEntropy(FileRule):
                 name = self.index.canonical(self.ctx.qualify(node.func))
                 if name in self.index.entropy:
                     return call_text(node)
-            elif isinstance(node, cst.Name):
-                if (self.ctx.scope, node.value) in self.tainted or ("<module>", node.value) in self.tainted:
-                    return node.value
+            elif isinstance(node, cst.Name) and self._is_tainted(node.value):
+                return node.value
         return None
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        source = self._entropy_source(node.value)
-        if source is None:
-            return
-        for target in node.targets:
-            if isinstance(target.target, cst.Name):
-                self.tainted.add((self.ctx.scope, target.target.value))
+    def visit_Assign_value(self, node: cst.Assign) -> None:
+        self.in_value, self.value_from_entropy = True, False
+
+    def leave_Assign_value(self, node: cst.Assign) -> None:
+        self.in_value = False
+        if self.value_from_entropy:
+            for target in node.targets:
+                if isinstance(target.target, cst.Name):
+                    self.tainted.add((self.ctx.scope, target.target.value))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if self.in_value and not self.value_from_entropy and self._is_tainted(node.value):
+            self.value_from_entropy = True
 
     def visit_Call(self, node: cst.Call) -> None:
         name = self.index.canonical(self.ctx.qualify(node.func))
         if not name:
             return
+        if self.in_value and name in self.index.entropy:
+            self.value_from_entropy = True
         entry = self.index.seed_setters.get(name) or self.index.generators.get(name)
         arg = None
         if entry is not None and not entry.get("never_report") and "seed_arg" in entry:
