@@ -147,9 +147,14 @@ def main(argv: list[str] | None = None) -> int:
         extra = f"  ({run.note})" if run.note else ""
         print(f"  {run.name:<34} {run.wall:8.2f} s wall {run.cpu:8.2f} s cpu {run.peak_mb:8.0f} MB{extra}", flush=True)
 
-    step("parse", measure("libcst parse only (1 process)", [sys.executable, str(HERE / "parse_only.py"), str(root)]))
+    # The floor is timed before and after the 1-job run, and their mean is what that run is
+    # compared with: a shared machine's speed drifts by a tenth over minutes, and one timing of
+    # each, minutes apart, measures the drift as much as debtscan.
+    floor = [sys.executable, str(HERE / "parse_only.py"), str(root)]
+    step("parse", measure("libcst parse only (1 process)", floor))
     step("cold1", measure("debtscan cold, 1 job", [*debtscan, "-j", "1", "--cache-dir", str(cold1),
                                                    "-o", str(reports["cold1"])]))
+    step("parse_after", measure("libcst parse only, again", floor))
     step("coldn", measure(f"debtscan cold, {args.jobs} jobs", [*debtscan, "-j", str(args.jobs), "--cache-dir",
                                                               str(coldn), "-o", str(reports["coldn"])]))
     step("warm", measure(f"debtscan warm, {args.jobs} jobs", [*debtscan, "-j", str(args.jobs), "--cache-dir",
@@ -179,9 +184,11 @@ def main(argv: list[str] | None = None) -> int:
     last_line = changed.read_text(encoding="utf-8").count("\n")
     noticed = any(path == rel and line == last_line and rule == "DS101"
                   for path, line, _col, rule, _message in _findings(reports["changed"]))
-    parse, c1, cn = runs["parse"].wall, runs["cold1"].wall, runs["coldn"].wall
+    parse = (runs["parse"].wall + runs["parse_after"].wall) / 2
+    c1, cn = runs["cold1"].wall, runs["coldn"].wall
     targets = [
-        ("cold, 1 job <= 2.0x libcst parse", f"{c1 / parse:.2f}x", c1 / parse <= 2.0),
+        ("cold, 1 job <= 2.0x libcst parse", f"{c1 / parse:.2f}x (floor {parse:.1f} s, the mean of two)",
+         c1 / parse <= 2.0),
         (f"{args.jobs} jobs >= 1.7x faster than 1", f"{c1 / cn:.2f}x", c1 / cn >= 1.7),
         ("warm <= 10% of cold", f"{runs['warm'].wall / cn:.1%}", runs["warm"].wall / cn <= 0.10),
         ("one file changed <= 15% of cold", f"{runs['changed'].wall / cn:.1%}", runs["changed"].wall / cn <= 0.15),
