@@ -147,6 +147,9 @@ def _computes(node: cst.CSTNode, index: FeatureIndex) -> bool:
     return False
 
 
+_READS_NOTHING = frozenset({cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Name})
+
+
 def _builder(node: cst.CSTNode, index: FeatureIndex, records: frozenset[str] = frozenset()) -> bool:
     """A dict, list or tuple literal with at least two entries read from named fields."""
     if isinstance(node, cst.Dict):
@@ -156,7 +159,8 @@ def _builder(node: cst.CSTNode, index: FeatureIndex, records: frozenset[str] = f
         values = [element.value for element in node.elements if isinstance(element, cst.Element)]
     else:
         return False
-    reading = [value for value in values if reads_key(value, index, records)]
+    # a number, a string or a bare name reads no field: literal tables need no walk per entry
+    reading = [value for value in values if type(value) not in _READS_NOTHING and reads_key(value, index, records)]
     return len(reading) >= 2 and any(_computes(value, index) for value in reading)
 
 
