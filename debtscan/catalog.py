@@ -77,3 +77,28 @@ def expand(entry: Any, section: str) -> dict[str, Any]:
 def index_by_name(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """name -> entry, the later entry winning, for O(1) lookups in rules."""
     return {name: entry for entry in entries for name in entry.get("names", [])}
+
+
+class CatalogIndex:
+    """A view of the catalog built once per process and catalog, however many files use it (a
+    subclass per rule family).
+
+    Keyed by the catalog object, which is held with its index: keyed by its `id` alone, a
+    catalog freed and another made at the same address would get the first one's index.
+    """
+
+    _instances: dict[tuple[type, int], tuple[dict, "CatalogIndex"]] = {}
+    KEPT = 64  # catalogs; a process uses one, a test suite many
+
+    def __init__(self, catalog: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    @classmethod
+    def of(cls, catalog: dict[str, Any]):
+        key = (cls, id(catalog))
+        found = CatalogIndex._instances.get(key)
+        if found is None or found[0] is not catalog:
+            if len(CatalogIndex._instances) >= CatalogIndex.KEPT:
+                CatalogIndex._instances.clear()
+            found = CatalogIndex._instances[key] = (catalog, cls(catalog))
+        return found[1]

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 import libcst as cst
 
-from debtscan.catalog import index_by_name
+from debtscan.catalog import CatalogIndex, index_by_name
 from debtscan.engine import make_finding, span_location
 from debtscan.model import MODULE_SCOPE, Confidence, Finding, Location
 from debtscan.rule import Collector, FileRule, ProjectRule
@@ -30,22 +30,6 @@ TRIGGERS = (b"optim", b"sklearn", b"keras", b"xgb", b"xgboost", b"lightgbm", b"l
             b"click", b"flags", b"typer", b"omegaconf", b"OmegaConf", b"gin", b"config", b"Settings", b"fire")
 TEST_FILE = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*$|_test\.py$|(^|/)conftest\.py$")
 MAX_LISTED = 3
-
-
-class CatalogIndex:
-    """A view of the catalog built once per process and catalog, however many files use it."""
-
-    _cache: dict[tuple[type, int], Any] = {}
-
-    def __init__(self, catalog: dict[str, Any]) -> None:
-        raise NotImplementedError
-
-    @classmethod
-    def of(cls, catalog: dict[str, Any]):
-        key = (cls, id(catalog))
-        if key not in CatalogIndex._cache:
-            CatalogIndex._cache[key] = cls(catalog)
-        return CatalogIndex._cache[key]
 
 
 class HyperparameterIndex(CatalogIndex):

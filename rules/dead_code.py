@@ -30,6 +30,7 @@ from typing import Any, Iterable, Iterator
 
 import libcst as cst
 
+from debtscan.catalog import CatalogIndex
 from debtscan.config import DEFAULT_EXCLUDE
 from debtscan.engine import make_finding, span_location
 from debtscan.literals import string_value
@@ -50,10 +51,8 @@ ATTRIBUTE_BY_NAME = frozenset({"builtins.getattr", "builtins.setattr", "builtins
 DEFINITION_LINE = re.compile(r"^[ \t]*(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.M)
 
 
-class DeadCodeIndex:
+class DeadCodeIndex(CatalogIndex):
     """The dead-code catalog, indexed once per process."""
-
-    _cache: dict[int, "DeadCodeIndex"] = {}
 
     def __init__(self, catalog: dict[str, Any]) -> None:
         section = catalog.get("dead_code", {})
@@ -65,12 +64,6 @@ class DeadCodeIndex:
         self.skip_files = tuple(section.get("skip_files", []))
         self.markers = frozenset(marker.lower() for marker in section.get("experiment_markers", []))
 
-    @classmethod
-    def of(cls, catalog: dict[str, Any]) -> "DeadCodeIndex":
-        key = id(catalog)
-        if key not in cls._cache:
-            cls._cache[key] = cls(catalog)
-        return cls._cache[key]
 
     def skipped_file(self, path: str) -> bool:
         name = path.rsplit("/", 1)[-1]

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 import libcst as cst
 
-from debtscan.catalog import index_by_name
+from debtscan.catalog import CatalogIndex, index_by_name
 from debtscan.engine import make_finding
 from debtscan.model import Confidence, Finding, Severity
 from debtscan.rule import Collector, ProjectRule
@@ -35,10 +35,8 @@ def thresholds(project) -> dict[str, float]:
     return {**DEFAULTS, **dict(project.options.get("glue", {}))}
 
 
-class GlueIndex:
+class GlueIndex(CatalogIndex):
     """The glue catalog, indexed once per process."""
-
-    _cache: dict[int, "GlueIndex"] = {}
 
     def __init__(self, catalog: dict[str, Any]) -> None:
         self.functions = {name: entry.get("kind", "format")
@@ -50,13 +48,6 @@ class GlueIndex:
         neutral = catalog.get("glue_neutral", {})
         self.neutral_methods = frozenset(neutral.get("methods", []))
         self.neutral_names = frozenset(neutral.get("names", []))
-
-    @classmethod
-    def of(cls, catalog: dict[str, Any]) -> "GlueIndex":
-        key = id(catalog)
-        if key not in cls._cache:
-            cls._cache[key] = cls(catalog)
-        return cls._cache[key]
 
 
 class _Statement:

@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable
 
 import libcst as cst
 
-from debtscan.catalog import index_by_name
+from debtscan.catalog import CatalogIndex, index_by_name
 from debtscan.model import MODULE_SCOPE
 from debtscan.names import _blocks_of, dotted
 from debtscan.rule import Collector
@@ -50,10 +50,8 @@ Template = tuple
 
 # -- the catalog ---------------------------------------------------------------------------------
 
-class IOIndex:
+class IOIndex(CatalogIndex):
     """The I/O catalog, indexed once per process."""
-
-    _cache: dict[int, "IOIndex"] = {}
 
     def __init__(self, catalog: dict[str, Any]) -> None:
         settings = catalog.get("io", {})
@@ -83,12 +81,6 @@ class IOIndex:
         roots |= {name.split(".")[0] for entry in catalog.get("io_methods", []) for name in entry.get("requires", [])}
         self.library_roots = frozenset(roots | set(sys.stdlib_module_names) | {"builtins"})
 
-    @classmethod
-    def of(cls, catalog: dict[str, Any]) -> "IOIndex":
-        key = id(catalog)
-        if key not in cls._cache:
-            cls._cache[key] = cls(catalog)
-        return cls._cache[key]
 
 
 # -- templates: pure functions over tuples ---------------------------------------------------------

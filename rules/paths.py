@@ -15,7 +15,7 @@ from typing import Any
 
 import libcst as cst
 
-from debtscan.catalog import index_by_name
+from debtscan.catalog import CatalogIndex, index_by_name
 from debtscan.literals import string_value
 from debtscan.model import Confidence, Severity
 from debtscan.rule import FileRule
@@ -37,8 +37,7 @@ class PathKind:
     strong: bool  # unambiguous by shape alone (a user's home, a drive letter, a URI)
 
 
-class PathIndex:
-    _cache: dict[int, "PathIndex"] = {}
+class PathIndex(CatalogIndex):
 
     def __init__(self, catalog: dict[str, Any]) -> None:
         settings = catalog.get("paths", {})
@@ -58,12 +57,6 @@ class PathIndex:
         self.text_keywords = {k for entry in catalog.get("non_path_calls", []) for k in entry.get("text_keywords", [])}
         self.cli_methods = {m for entry in catalog.get("non_path_calls", []) for m in entry.get("cli_option_methods", [])}
 
-    @classmethod
-    def of(cls, catalog: dict[str, Any]) -> "PathIndex":
-        key = id(catalog)
-        if key not in cls._cache:
-            cls._cache[key] = cls(catalog)
-        return cls._cache[key]
 
     def classify(self, text: str) -> PathKind | None:
         """What kind of hard-coded location `text` starts with, if any."""

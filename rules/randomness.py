@@ -12,7 +12,7 @@ from typing import Any, Iterable
 
 import libcst as cst
 
-from debtscan.catalog import index_by_name
+from debtscan.catalog import CatalogIndex, index_by_name
 from debtscan.engine import make_finding
 from debtscan.model import Confidence, Finding
 from debtscan.rule import Collector, FileRule, ProjectRule
@@ -23,10 +23,8 @@ FAMILY = "randomness"
 TRIGGERS = (b"random", b"seed", b"shuffle", b"sample", b"torch", b"sklearn", b"DataLoader", b"Sampler", b"tensorflow", b"rng", b"jax")
 
 
-class RandomnessIndex:
+class RandomnessIndex(CatalogIndex):
     """The randomness catalog, indexed by qualified name once per process."""
-
-    _cache: dict[int, "RandomnessIndex"] = {}
 
     def __init__(self, catalog: dict[str, Any]) -> None:
         self.streams = catalog.get("streams", {})
@@ -56,12 +54,6 @@ class RandomnessIndex:
                 return target + name[len(alias):]
         return name
 
-    @classmethod
-    def of(cls, catalog: dict[str, Any]) -> "RandomnessIndex":
-        key = id(catalog)
-        if key not in cls._cache:
-            cls._cache[key] = cls(catalog)
-        return cls._cache[key]
 
     def label(self, stream: str) -> str:
         return self.streams.get(stream, {}).get("label", stream)

@@ -30,7 +30,7 @@ from typing import Any
 import libcst as cst
 import pathspec
 
-from debtscan.catalog import index_by_name
+from debtscan.catalog import CatalogIndex, index_by_name
 from debtscan.model import MODULE_SCOPE
 from debtscan.names import dotted
 from debtscan.rule import Collector
@@ -97,23 +97,6 @@ def role_from_sides(sides: frozenset[str], evidence: tuple[Evidence, ...] = ()) 
 
 
 # -- the catalog ------------------------------------------------------------------------------------
-
-class CatalogIndex:
-    """Catalog knowledge indexed once per catalog and process (a subclass per family)."""
-
-    _instances: dict[tuple[type, int], "CatalogIndex"] = {}
-
-    def __init__(self, catalog: dict[str, Any]) -> None:
-        raise NotImplementedError
-
-    @classmethod
-    def of(cls, catalog: dict[str, Any]):
-        key = (cls, id(catalog))
-        found = CatalogIndex._instances.get(key)
-        if found is None:
-            found = CatalogIndex._instances[key] = cls(catalog)
-        return found
-
 
 class RoleIndex(CatalogIndex):
     """The role knowledge of the catalog."""

@@ -213,3 +213,17 @@ def test_a_redefined_function_is_measured_per_definition(tmp_path):
     result = scan_project(tmp_path, {"cells.py": first + second}, glue=(("min-statements", 3),))
     assert [(finding.location.line, finding.message.split(":")[1].strip()[:26]) for finding in glue_findings(result)] \
         == [(3, "2 of its 3 statements (67%"), (9, "3 of its 4 statements (75%")]
+
+
+def test_an_index_is_never_reused_for_another_catalog_at_the_same_address():
+    """Catalogs are dicts, keyed by id: a freed catalog's id is given to the next one made."""
+    from debtscan.catalog import CatalogIndex
+    from debtscan.rules.glue import GlueIndex
+
+    first = {"glue_functions": []}
+    second = {"glue_functions": [{"kind": "format", "names": ["acme.frames.to_tensor"]}]}
+    stale = GlueIndex.of(first)
+    CatalogIndex._instances[(GlueIndex, id(second))] = (first, stale)  # as if `first` had lived at that id
+    fresh = GlueIndex.of(second)
+    assert fresh is not stale and "acme.frames.to_tensor" in fresh.functions
+    assert GlueIndex.of(second) is fresh
