@@ -28,11 +28,12 @@ from collections import Counter
 from typing import Any
 
 import libcst as cst
+
+from debtscan.catalog import CatalogIndex
 from debtscan.model import MODULE_SCOPE
 from debtscan.rule import Collector
 from debtscan.traversal import code_children as _children, walk_code as _walk
 from ._calls import literal, UNKNOWN
-from .roles import CatalogIndex
 
 KEY = "features"
 GRAM_BITS = 18

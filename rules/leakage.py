@@ -21,12 +21,12 @@ from typing import Any
 
 import libcst as cst
 
-from debtscan.catalog import index_by_name
+from debtscan.catalog import CatalogIndex, index_by_name
 from debtscan.model import Confidence, Severity
 from debtscan.names import dotted
 from debtscan.rule import FileRule
 from ._calls import argument, keyword, literal
-from .config_debt import CatalogIndex, is_test_file, name_words
+from .config_debt import is_test_file, name_words
 
 FAMILY = "data-leakage"
 LEARNS = {"nothing": 0, "vocabulary": 1, "statistics": 2, "labels": 3}

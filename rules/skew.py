@@ -33,13 +33,14 @@ from typing import Any, Iterable, Sequence
 import libcst as cst
 import numpy as np
 
+from debtscan.catalog import CatalogIndex
 from debtscan.engine import make_finding, span_location
 from debtscan.model import MODULE_SCOPE, Confidence, Finding, Location, Severity
 from debtscan.names import dotted
 from debtscan.rule import Collector, ProjectRule
 from ._calls import UNKNOWN as NOT_LITERAL, literal
 from .features import GRAM_BITS, KEY as FEATURES, FeatureCollector, FeatureIndex, code_text, reads_key
-from .roles import APP, IMPORTERS, OFFLINE, SERVING, UNKNOWN, CatalogIndex, RoleAnalysis, RoleCollector, Role
+from .roles import APP, IMPORTERS, OFFLINE, SERVING, UNKNOWN, RoleAnalysis, RoleCollector, Role
 
 FAMILY = "train-serve-skew"
 FITTED = "fitted_state"
