@@ -28,6 +28,7 @@ from debtscan.model import (
     Severity,
 )
 from debtscan.names import Scopes, dotted, imported_module_names
+from debtscan.parser import parse_module
 from debtscan.positions import Statement, node_positions, statements_of
 from debtscan.rule import Collector, FileRule, ProjectRule, Rule
 from debtscan.source import Source, load_source, syntax_problem
@@ -447,18 +448,18 @@ def _parse(source: Source) -> tuple[cst.Module | None, Source, FileProblem | Non
             return None, source, problem
     try:
         try:
-            return cst.parse_module(source.text), source, None
+            return parse_module(source.text), source, None
         except cst.ParserSyntaxError as error:
             if not source.is_notebook:
                 return None, source, _libcst_problem(error, source)
         # libcst may place its error past the cell at fault, so each cell is asked on its own
         for cell, code in list(source.cells):
             try:
-                cst.parse_module(code)
+                parse_module(code)
             except cst.ParserSyntaxError as error:
                 source = source.without_cell(cell, _libcst_problem(error, source, cell, code))
         try:
-            return cst.parse_module(source.text), source, None
+            return parse_module(source.text), source, None
         except cst.ParserSyntaxError as error:
             return None, source, _libcst_problem(error, source)
     except RecursionError:

@@ -184,6 +184,7 @@ _WORKER: dict = {}
 
 def _init_worker(setup: ScanSetup, cache: Cache | None, profile: bool) -> None:
     _WORKER.update(setup=setup, cache=cache)
+    heap.collect_young_rarely()  # a forked worker has it already; a spawned one does not
     if profile:
         profiling.start()
     else:
@@ -363,9 +364,9 @@ def _size(path: str) -> int:
 
 def _warm_parser() -> None:
     """Parse once before forking, so workers inherit libcst's loaded grammar."""
-    import libcst
+    from debtscan.parser import parse_module
 
-    libcst.parse_module("import os\n")
+    parse_module("import os\n")
 
 
 # -- findings about files -----------------------------------------------------------------------

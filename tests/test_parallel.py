@@ -11,7 +11,7 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from debtscan import runner
+from debtscan import parser, runner
 from debtscan.config import Settings
 from debtscan.model import Confidence
 from debtscan.positions import node_positions, statements_of
@@ -429,12 +429,15 @@ def test_a_scan_leaves_the_garbage_collector_as_it_found_it(tmp_path):
     from debtscan import heap
 
     (tmp_path / "train.py").write_text("import numpy as np\nx = np.random.rand(3)\n")
+    thresholds = gc.get_threshold()
     with heap.survivors_frozen():
+        assert gc.get_threshold()[0] == heap.YOUNG_COLLECTION_EVERY
         heap.settle()
         assert gc.get_freeze_count() > 0  # what a scan keeps is out of the collector's sight
     assert gc.get_freeze_count() == 0
     first = runner.scan([tmp_path], tmp_path, Settings(), jobs=1)
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == thresholds
     assert [f.rule for f in first.findings] == ["DS101"]
 
 
@@ -476,3 +479,44 @@ def test_a_file_analysed_leaves_no_cyclic_garbage(name, code):
         gc.set_debug(0)
         gc.garbage.clear()
         gc.enable()
+
+
+@pytest.mark.parametrize("name,code", SOURCES, ids=lambda value: value if isinstance(value, str) and "\n" not in value
+                         else "")
+def test_the_unchecked_parse_builds_the_tree_libcst_builds(name, code):
+    ours = parser.parse_module(code)
+    assert ours.deep_equals(cst.parse_module(code))
+    assert ours.code == code
+
+
+def test_nodes_are_not_checked_while_the_parser_builds_them(monkeypatch):
+    from libcst._nodes.base import CSTNode
+
+    checked = []
+    for kind in (CSTNode, cst.Name, cst.SimpleWhitespace):  # the base check, and two of their own
+        monkeypatch.setattr(kind, "_validate", lambda self: checked.append(type(self).__name__))
+    parser.parse_module(TRICKY)
+    assert checked == []
+    cst.parse_module(TRICKY)
+    assert {"Name", "SimpleWhitespace", "Comma"} <= set(checked)  # libcst's own parse checks every node
+
+
+def test_nodes_made_after_a_parse_are_checked_again_even_when_it_failed():
+    parser.parse_module("x = 1\n")
+    with pytest.raises(cst.CSTValidationError):
+        cst.SimpleWhitespace("not whitespace")
+    with pytest.raises(cst.ParserSyntaxError):
+        parser.parse_module("print 'python 2'\n")
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("")
+
+
+def test_parses_in_several_threads_leave_the_checks_on():
+    from concurrent.futures import ThreadPoolExecutor
+
+    codes = [code for _, code in SOURCES] * 3
+    with ThreadPoolExecutor(4) as pool:
+        trees = list(pool.map(parser.parse_module, codes))
+    assert [tree.code for tree in trees] == codes
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("")
