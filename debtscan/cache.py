@@ -10,6 +10,10 @@ run on every file's facts. It is found by a key hashing
   collector that runs, the whole catalog, the per-file options, libcst's and Python's
   versions -- everything that can change what the per-file phase produces.
 
+Project rules keep costly intermediate results here too (`Project.remembered`), found by a
+digest of their inputs: DS401's pairing of training and serving code, so that a warm run
+does not import scikit-learn to compute the same pairs again.
+
 Entries are data, never code: JSON checked field by field on the way in, behind a header
 holding the key and a sha256 of the body. A truncated, corrupted or planted entry is a miss
 (and is replaced), never an error and never executed. Writes go to a temporary file that is
@@ -30,7 +34,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from debtscan import __version__
 from debtscan.model import Confidence, FileFacts, FileProblem, FileResult, Finding, Location, ScopeFacts, Severity
@@ -76,6 +80,11 @@ def setup_digest(file_rules: Iterable[type], collectors: Iterable[type], catalog
 
 def entry_key(setup_key: str, rel: str, content_digest: str) -> str:
     return hashlib.sha256(f"{setup_key}\0{rel}\0{content_digest}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def value_key(setup_key: str, name: str, digest: str) -> str:
+    """A project-phase value's key; never a file's (no path holds a NUL)."""
+    return hashlib.sha256(f"{setup_key}\0\0{name}\0{digest}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def content_digest(data: bytes) -> str:
@@ -140,20 +149,7 @@ class Cache:
     def load(self, rel: str, digest: str) -> FileResult | None:
         """The cached result for `rel` with content `digest`, or None (a miss, whatever the reason)."""
         key = entry_key(self.setup_key, rel, digest)
-        path = self.path_for(key)
-        # a planted symlink is not followed, nor a FIFO or device waited on or read
-        read = read_regular_file(path, MAX_ENTRY_BYTES, follow_symlinks=False)
-        if isinstance(read, str):
-            return None
-        raw, modified = read[0], read[1].st_mtime
-        try:
-            result = decode_entry(raw, key, rel)
-        except (EntryError, ValueError, TypeError, KeyError, IndexError, RecursionError):
-            _remove(path)
-            return None
-        if time.time() - modified > _DAY:
-            _touch(path)  # a used entry is young again, so pruning keeps it
-        return result
+        return self._load(key, lambda raw: decode_entry(raw, key, rel))
 
     def store(self, rel: str, digest: str, result: FileResult) -> None:
         """Write the entry atomically; a cache that cannot be written is simply not used."""
@@ -164,6 +160,40 @@ class Cache:
             body = encode_entry(result, key)
         except (TypeError, ValueError, RecursionError):
             return  # facts that are not plain JSON data: analysed afresh every time
+        self._write(key, body)
+
+    def load_value(self, name: str, digest: str) -> Any | None:
+        """A project-phase result stored under `name` for inputs with `digest`, or None."""
+        key = value_key(self.setup_key, name, digest)
+        return self._load(key, lambda raw: decode_value(raw, key, name))
+
+    def store_value(self, name: str, digest: str, value: Any) -> None:
+        """Store plain data (`plain`) as `load_value` gives it back."""
+        key = value_key(self.setup_key, name, digest)
+        try:
+            body = encode_value(value, key, name)
+        except (TypeError, ValueError, RecursionError):
+            return
+        self._write(key, body)
+
+    def _load(self, key: str, decode: Callable[[bytes], Any]) -> Any | None:
+        path = self.path_for(key)
+        # a planted symlink is not followed, nor a FIFO or device waited on or read
+        read = read_regular_file(path, MAX_ENTRY_BYTES, follow_symlinks=False)
+        if isinstance(read, str):
+            return None
+        raw, modified = read[0], read[1].st_mtime
+        try:
+            result = decode(raw)
+        except (EntryError, ValueError, TypeError, KeyError, IndexError, RecursionError):
+            _remove(path)
+            return None
+        if time.time() - modified > _DAY:
+            _touch(path)  # a used entry is young again, so pruning keeps it
+        return result
+
+    def _write(self, key: str, body: bytes) -> None:
+        """Write atomically: a temporary file renamed into place, so no reader sees half an entry."""
         path = self.path_for(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -335,26 +365,17 @@ _CONTAINERS = frozenset({str, list, dict, tuple})
 
 
 def encode_entry(result: FileResult, key: str) -> bytes:
-    payload = {
+    return _framed({
         "path": result.path,
         "findings": [_encode_finding(finding) for finding in result.findings],
         "problems": [[getattr(problem, name) for name in _PROBLEM] for problem in result.problems],
         "directives": [_encode_directive(directive) for directive in result.directives],
         "facts": _encode_facts(result.facts),
-    }
-    body = json.dumps(payload, ensure_ascii=True, allow_nan=True, separators=(",", ":"), check_circular=True).encode("ascii")
-    header = b"%s %s %s %s\n" % (_MAGIC, FORMAT.encode(), key.encode(), hashlib.sha256(body).hexdigest().encode())
-    return header + body
+    }, key)
 
 
 def decode_entry(raw: bytes, key: str, rel: str) -> FileResult:
-    header, _, body = raw.partition(b"\n")
-    parts = header.split(b" ")
-    if len(parts) != 4 or parts[0] != _MAGIC or parts[1] != FORMAT.encode() or parts[2] != key.encode():
-        raise EntryError("not an entry for this key")
-    if hashlib.sha256(body).hexdigest().encode() != parts[3]:
-        raise EntryError("checksum mismatch")
-    payload = json.loads(body.decode("ascii"))
+    payload = _unframed(raw, key)
     if not isinstance(payload, dict) or payload.get("path") != rel:
         raise EntryError("entry for another path")
     result = FileResult(path=rel)
@@ -365,6 +386,34 @@ def decode_entry(raw: bytes, key: str, rel: str) -> FileResult:
     result.directives = [_decode_directive(item) for item in _list(payload["directives"])]
     result.facts = _decode_facts(payload["facts"], rel)
     return result
+
+
+def encode_value(value: Any, key: str, name: str) -> bytes:
+    return _framed({"name": name, "value": plain(value)}, key)
+
+
+def decode_value(raw: bytes, key: str, name: str) -> Any:
+    payload = _unframed(raw, key)
+    if not isinstance(payload, dict) or payload.get("name") != name or "value" not in payload:
+        raise EntryError("value for another name")
+    return payload["value"]
+
+
+def _framed(payload: dict, key: str) -> bytes:
+    """The JSON body behind a header holding the format, the key and the body's sha256."""
+    body = json.dumps(payload, ensure_ascii=True, allow_nan=True, separators=(",", ":"), check_circular=True).encode("ascii")
+    header = b"%s %s %s %s\n" % (_MAGIC, FORMAT.encode(), key.encode(), hashlib.sha256(body).hexdigest().encode())
+    return header + body
+
+
+def _unframed(raw: bytes, key: str) -> Any:
+    header, _, body = raw.partition(b"\n")
+    parts = header.split(b" ")
+    if len(parts) != 4 or parts[0] != _MAGIC or parts[1] != FORMAT.encode() or parts[2] != key.encode():
+        raise EntryError("not an entry for this key")
+    if hashlib.sha256(body).hexdigest().encode() != parts[3]:
+        raise EntryError("checksum mismatch")
+    return json.loads(body.decode("ascii"))
 
 
 # field order and types of the dataclasses stored as lists

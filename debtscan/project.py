@@ -7,16 +7,21 @@ layout and script-relative imports as fallbacks), so a call `seed_everything(...
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
+from debtscan.cache import plain
 from debtscan.model import MODULE_SCOPE, FileFacts
+
+if TYPE_CHECKING:
+    from debtscan.cache import Cache
 
 
 class Project:
     def __init__(self, facts: Iterable[FileFacts], catalog: dict[str, Any], options: dict[str, Any] | None = None,
-                 root: Path | None = None) -> None:
+                 root: Path | None = None, store: "Cache | None" = None) -> None:
         self.files: dict[str, FileFacts] = {item.path: item for item in sorted(facts, key=lambda f: f.path)}
         self.catalog = catalog
         self.options = options or {}
@@ -26,7 +31,22 @@ class Project:
             if item.module and item.module not in self.modules:
                 self.modules[item.module] = item
         self.memo: dict[str, Any] = {}
+        self.store = store  # the scan's cache, for `remembered`
         self._functions: dict[tuple[str, str], tuple[str, str] | None] = {}
+
+    def remembered(self, name: str, inputs: bytes, compute: Callable[[], Any], valid: Callable[[Any], bool]) -> Any:
+        """`compute()` as plain data (`cache.plain`), kept in the scan's cache under `name` and
+        a digest of `inputs`, which must hold everything the result depends on besides
+        debtscan's code and setup. A stored value `valid` refuses is computed again, so a
+        damaged or planted one changes nothing; without a cache, it is simply computed."""
+        if self.store is None:
+            return plain(compute())
+        digest = hashlib.sha256(inputs).hexdigest()
+        value = self.store.load_value(name, digest)
+        if value is None or not valid(value):
+            value = plain(compute())
+            self.store.store_value(name, digest, value)
+        return value
 
     # -- modules -----------------------------------------------------------------------
     def find_module(self, name: str, importer: str = "") -> FileFacts | None:

@@ -101,7 +101,7 @@ def _scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None, b
     project = Project([result.facts for result in results if result.facts is not None], catalog,
                       options={"enabled": enabled_codes, "roles": settings.roles, "glue": settings.glue,
                                "root": str(root), "data": settings.data, "data_origin": settings.config_path},
-                      root=root)
+                      root=root, store=_project_store(cache_dir, setup))
     metrics: dict = {}
     for rule in enabled:
         if isinstance(rule, type) and issubclass(rule, ProjectRule):
@@ -223,6 +223,13 @@ def analyse_file(absolute: str, rel: str, setup: ScanSetup, cache: Cache | None 
         cache.store(rel, content_digest(data), result)
         mark("cache: write")
     return result
+
+
+def _project_store(cache_dir: Path | None, setup: ScanSetup) -> Cache | None:
+    """The cache that project rules keep their costly intermediate results in (`Project.remembered`)."""
+    if cache_dir is None:
+        return None
+    return Cache(str(cache_dir), setup_digest(setup.file_rules, setup.collectors, setup.catalog, setup.options))
 
 
 def _cached(cache: Cache, absolute: str, rel: str) -> FileResult | None:

@@ -68,9 +68,7 @@ def vectorise(grams: Sequence[Sequence[Sequence[int]]]):
     from scipy import sparse
     from sklearn.feature_extraction.text import TfidfTransformer
 
-    lengths = np.fromiter((len(item) for item in grams), dtype=np.int64, count=len(grams))
-    total = int(lengths.sum())
-    flat = np.fromiter(chain.from_iterable(chain.from_iterable(grams)), dtype=np.int64, count=2 * total)
+    lengths, flat = _flat_grams(grams)
     rows = np.repeat(np.arange(len(grams)), lengths)
     counts = sparse.csr_matrix((flat[1::2].astype(np.float64), (rows, flat[0::2])),
                                shape=(len(grams), 1 << GRAM_BITS))
@@ -80,6 +78,13 @@ def vectorise(grams: Sequence[Sequence[Sequence[int]]]):
     vectors = TfidfTransformer(sublinear_tf=True).fit_transform(counts).tocsr()
     vectors.sort_indices()
     return vectors
+
+
+def _flat_grams(grams: Sequence[Sequence[Sequence[int]]]) -> tuple[np.ndarray, np.ndarray]:
+    """How many grams each unit has, and all of them as bucket, count, bucket, count, ..."""
+    lengths = np.fromiter((len(item) for item in grams), dtype=np.int64, count=len(grams))
+    flat = np.fromiter(chain.from_iterable(chain.from_iterable(grams)), dtype=np.int64, count=2 * int(lengths.sum()))
+    return lengths, flat
 
 
 def _signatures(vectors) -> tuple[np.ndarray, np.ndarray]:
@@ -153,6 +158,23 @@ def nearest_pairs(vectors, side: Sequence[int], threshold: float = THRESHOLD,
             taken[row] = taken.get(row, 0) + 1
             out.append((row, int(offline[index]), float(cosine[index])))
     return out
+
+
+def _pairing_inputs(grams: Sequence[Sequence[Sequence[int]]], side: Sequence[int]) -> bytes:
+    """All that `nearest_pairs(vectorise(grams), side)` depends on besides debtscan's code: the
+    pairing is kept in the cache, so a warm run needs neither scikit-learn (a second and a
+    hundred megabytes to import) nor the vectors."""
+    from importlib import metadata
+
+    lengths, flat = _flat_grams(grams)
+    versions = " ".join(metadata.version(name) for name in ("scikit-learn", "scipy")) + " " + np.__version__
+    return b"\0".join((versions.encode(), np.asarray(side, dtype=np.int64).tobytes(), lengths.tobytes(), flat.tobytes()))
+
+
+def _valid_pairs(value: Any, rows: int) -> bool:
+    return type(value) is list and all(
+        type(item) is list and len(item) == 3 and type(item[0]) is int and type(item[1]) is int
+        and type(item[2]) is float and 0 <= item[0] < rows and 0 <= item[1] < rows for item in value)
 
 
 def _lsh_candidates(vectors, side: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -284,9 +306,12 @@ class SkewAnalysis:
         side = [0 if unit.role.name in OFFLINE else 1 if unit.role.name == SERVING else -1 for unit in self.units]
         if 0 not in side or 1 not in side:
             return []
-        vectors = vectorise([unit.data["grams"] for unit in self.units])
+        grams = [unit.data["grams"] for unit in self.units]
+        pairs = self.project.remembered("skew-pairs", _pairing_inputs(grams, side),
+                                        lambda: nearest_pairs(vectorise(grams), side),
+                                        lambda value: _valid_pairs(value, len(side)))
         best: dict[int, Copy] = {}
-        for serving_row, offline_row, cosine in nearest_pairs(vectors, side):
+        for serving_row, offline_row, cosine in pairs:
             serving, offline = self.units[serving_row], self.units[offline_row]
             if not self.projects.same(serving.path, offline.path):
                 continue

@@ -439,3 +439,58 @@ def test_a_feature_computed_differently_names_the_notebook_cell_of_its_training_
     findings = ds4(scan_project(tmp_path, {"explore.ipynb": json.dumps(notebook), "serve.py": serve}), "DS403")
     assert [(f.path, f.location.line) for f in findings] == [("serve.py", 7)]
     assert "(explore.ipynb:cell 2:2)" in findings[0].message
+
+
+# -- the pairing kept in the cache ------------------------------------------------------------------
+
+def _skew_project(root):
+    from textwrap import dedent
+
+    root.mkdir()
+    (root / "train.py").write_text(dedent(TRAIN))
+    (root / "serve.py").write_text(dedent(SERVE.format(centre="0.4535", comparison=">= 65")))
+    return root
+
+
+def test_a_warm_scan_reuses_the_pairing_without_importing_scikit_learn(tmp_path):
+    import subprocess
+    import sys
+
+    root, cache = _skew_project(tmp_path / "p"), tmp_path / "cache"
+    program = ("import sys; from pathlib import Path; from debtscan.config import Settings; "
+               "from debtscan.runner import scan; root = Path(sys.argv[1]); "
+               "found = scan([root], root, Settings(), jobs=1, cache_dir=Path(sys.argv[2])); "
+               "print(sorted((f.rule, f.path, f.location.line, f.message) for f in found.findings "
+               "if f.rule.startswith('DS4'))); print('sklearn' in sys.modules)")
+    runs = [subprocess.run([sys.executable, "-c", program, str(root), str(cache)], capture_output=True, text=True,
+                           check=True).stdout.splitlines() for _ in range(2)]
+    assert runs[0][0] == runs[1][0] and "DS402" in runs[0][0]
+    assert runs[0][1] == "True"  # the cold scan computed the vectors
+    assert runs[1][1] == "False"  # the warm scan found the pairs in the cache
+
+
+def test_a_damaged_or_planted_pairing_in_the_cache_is_computed_again(tmp_path):
+    from debtscan.cache import encode_value
+
+    root, cache = _skew_project(tmp_path / "p"), tmp_path / "cache"
+    as_text = lambda result: [(f.path, f.location.line, f.rule, f.message) for f in ds4(result)]
+    cold = as_text(scan([root], root, Settings(), jobs=1, cache_dir=cache))
+    stored = [path for path in cache.rglob("*.json") if b'"name":"skew-pairs"' in path.read_bytes()]
+    assert len(stored) == 1
+    original = stored[0].read_bytes()
+    key = original.split(b" ")[2].decode()
+    planted = [encode_value([[99, 0, 1.0]], key, "skew-pairs"),  # well framed, rows that do not exist
+               encode_value([[1, 0, "1.0"]], key, "skew-pairs"),
+               stored[0].read_bytes()[:-5]]  # truncated
+    for raw in planted:
+        stored[0].write_bytes(raw)
+        assert as_text(scan([root], root, Settings(), jobs=1, cache_dir=cache)) == cold
+        assert stored[0].read_bytes() == original  # and stored again as it should be
+
+
+def test_pairing_inputs_change_with_any_gram_or_side():
+    first = skew._pairing_inputs([[[1, 2]], [[3, 1]]], [0, 1])
+    assert first == skew._pairing_inputs([[[1, 2]], [[3, 1]]], [0, 1])
+    assert first != skew._pairing_inputs([[[1, 2]], [[3, 2]]], [0, 1])
+    assert first != skew._pairing_inputs([[[1, 2]], [[3, 1]]], [1, 0])
+    assert first != skew._pairing_inputs([[[1, 2], [3, 1]], []], [0, 1])
