@@ -135,7 +135,10 @@ def read_regular_file(path: str | os.PathLike, limit: int, *,
             return f"is too large to read ({_megabytes(info.st_size)}, over {_megabytes(limit)})"
         with os.fdopen(descriptor, "rb", closefd=True) as handle:
             descriptor = -1
-            data = handle.read(limit + 1)
+            # sized by fstat: read(n) allocates n bytes first, and the limit is far above most files
+            data = handle.read(info.st_size + 1)
+            if len(data) > info.st_size:  # it grew since fstat: read on, up to the limit
+                data += handle.read(limit + 1 - len(data))
         if len(data) > limit:  # it grew while being read
             return f"is too large to read (over {_megabytes(limit)})"
         return data, info

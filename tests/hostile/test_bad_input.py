@@ -190,6 +190,27 @@ def test_a_named_pipe_is_refused_without_blocking(tmp_path):
     assert [problem.message for problem in result.problems] == ["is not a regular file (a pipe, socket or device)"]
 
 
+@pytest.mark.parametrize("reported_size", [0, 10])
+def test_a_file_longer_than_its_reported_size_is_read_whole_and_still_limited(tmp_path, monkeypatch, reported_size):
+    """Reads are sized by fstat; a file that grew since, or whose system reports no size
+    (some mounted file systems), is read on to the limit, never past it."""
+    from debtscan import source
+
+    path = tmp_path / "grows.py"
+    path.write_bytes(b"x = 1\n" * 100)
+    real_fstat = os.fstat
+
+    def shrunk(descriptor):
+        info = real_fstat(descriptor)
+        return os.stat_result((info.st_mode, info.st_ino, info.st_dev, info.st_nlink, info.st_uid, info.st_gid,
+                               reported_size, info.st_atime, info.st_mtime, info.st_ctime))
+
+    monkeypatch.setattr(source.os, "fstat", shrunk)
+    assert source.read_regular_file(path, 1000)[0] == b"x = 1\n" * 100
+    assert source.read_regular_file(path, 600)[0] == b"x = 1\n" * 100
+    assert source.read_regular_file(path, 599) == "is too large to read (over 0.0 MB)"
+
+
 def test_a_named_pipe_in_a_scanned_tree_does_not_hang_the_scan(tmp_path):
     os.mkfifo(tmp_path / "pipe.py")
     (tmp_path / "good.py").write_text(GOOD)
