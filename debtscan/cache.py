@@ -146,10 +146,12 @@ class Cache:
     def path_for(self, key: str) -> Path:
         return self.entries / key[:2] / f"{key[2:]}.json"
 
-    def load(self, rel: str, digest: str) -> FileResult | None:
-        """The cached result for `rel` with content `digest`, or None (a miss, whatever the reason)."""
+    def load(self, rel: str, digest: str, reaches_project: Callable[[str], bool] | None = None) -> FileResult | None:
+        """The cached result for `rel` with content `digest`, or None (a miss, whatever the reason).
+        With `reaches_project`, calls that `project.keep_for_project` would drop are dropped as
+        they are read, before they cost anything more."""
         key = entry_key(self.setup_key, rel, digest)
-        return self._load(key, lambda raw: decode_entry(raw, key, rel))
+        return self._load(key, lambda raw: decode_entry(raw, key, rel, reaches_project))
 
     def store(self, rel: str, digest: str, result: FileResult) -> None:
         """Write the entry atomically; a cache that cannot be written is simply not used."""
@@ -374,7 +376,7 @@ def encode_entry(result: FileResult, key: str) -> bytes:
     }, key)
 
 
-def decode_entry(raw: bytes, key: str, rel: str) -> FileResult:
+def decode_entry(raw: bytes, key: str, rel: str, reaches_project: Callable[[str], bool] | None = None) -> FileResult:
     payload = _unframed(raw, key)
     if not isinstance(payload, dict) or payload.get("path") != rel:
         raise EntryError("entry for another path")
@@ -384,7 +386,7 @@ def decode_entry(raw: bytes, key: str, rel: str) -> FileResult:
     if any(problem.path != rel for problem in result.problems):
         raise EntryError("problem for another path")
     result.directives = [_decode_directive(item) for item in _list(payload["directives"])]
-    result.facts = _decode_facts(payload["facts"], rel)
+    result.facts = _decode_facts(payload["facts"], rel, reaches_project)
     return result
 
 
@@ -493,7 +495,7 @@ def _encode_facts(facts: FileFacts | None) -> dict | None:
     }
 
 
-def _decode_facts(item: Any, rel: str) -> FileFacts | None:
+def _decode_facts(item: Any, rel: str, reaches_project: Callable[[str], bool] | None) -> FileFacts | None:
     if item is None:
         return None
     if type(item) is not dict:
@@ -509,7 +511,8 @@ def _decode_facts(item: Any, rel: str) -> FileFacts | None:
     facts = FileFacts(path=path, module=module, is_package=is_package, imports=imports, imported_modules=imported,
                       data=data)
     intern = sys.intern
-    for scope in _list(scopes):
+    own = {scope[0].split(".")[0] for scope in _list(scopes) if type(scope) is list and scope and type(scope[0]) is str}
+    for scope in scopes:
         name, line, calls, entry = _typed(scope, ((str,), (int,), (list,), (bool,)))
         checked = []
         for call in calls:  # the bulk of an entry: checked inline, and shared as it is read
@@ -518,7 +521,8 @@ def _decode_facts(item: Any, rel: str) -> FileFacts | None:
             order, callee, text = call
             if type(order) is not int or type(callee) is not str or type(text) is not str:
                 raise EntryError("malformed call")
-            checked.append((order, intern(callee), intern(text)))
+            if reaches_project is None or reaches_project(callee) or text.split(".")[0] in own:  # as keep_for_project
+                checked.append((order, intern(callee), intern(text)))
         facts.scopes[name] = ScopeFacts(name, line, checked, entry)
     _share_all_but_calls(facts)
     return facts

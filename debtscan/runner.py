@@ -232,11 +232,11 @@ def _project_store(cache_dir: Path | None, setup: ScanSetup) -> Cache | None:
     return Cache(str(cache_dir), setup_digest(setup.file_rules, setup.collectors, setup.catalog, setup.options))
 
 
-def _cached(cache: Cache, absolute: str, rel: str) -> FileResult | None:
+def _cached(cache: Cache, absolute: str, rel: str, reaches_project: Callable[[str], bool] | None) -> FileResult | None:
     data = read_file(absolute, rel)
     if isinstance(data, FileProblem):
         return None  # analysed (and reported) like any unreadable file
-    return cache.load(rel, content_digest(data))
+    return cache.load(rel, content_digest(data), reaches_project)
 
 
 def worker_count(jobs: int | None) -> int:
@@ -269,7 +269,7 @@ def analyse_all(files: list[tuple[str, str]], setup: ScanSetup, jobs: int | None
     todo: list[int] = []
     mark = profiling.marker()
     for index, (absolute, rel) in enumerate(files):
-        hit = _cached(cache, absolute, rel) if cache is not None else None
+        hit = _cached(cache, absolute, rel, reaches_project) if cache is not None else None
         if hit is None:
             todo.append(index)
         else:

@@ -225,6 +225,44 @@ def test_round_trip_of_every_fixture_file_is_exact():
             assert decode_entry(encode_entry(fresh, key), key, rel) == fresh, rel
 
 
+def test_calls_dropped_as_an_entry_is_read_are_those_the_project_phase_drops():
+    from debtscan.project import keep_for_project, project_callees
+
+    setup = _setup()
+    kept = dropped = 0
+    for root in ROOTS:
+        files = [path for path in sorted(root.rglob("*")) if path.suffix in (".py", ".ipynb")]
+        rels = [path.relative_to(root).as_posix() for path in files]
+        reaches = project_callees(runner.module_name(rel)[0] for rel in rels)
+        for path, rel in zip(files, rels):
+            fresh = runner.analyse_file(str(path), rel, setup)
+            if fresh.facts is None:
+                continue
+            assert normalise(fresh)
+            key = entry_key("setup", rel, "digest")
+            whole = decode_entry(encode_entry(fresh, key), key, rel)
+            read_kept = decode_entry(encode_entry(fresh, key), key, rel, reaches)
+            keep_for_project(whole.facts, reaches, ())
+            assert read_kept.facts.scopes == whole.facts.scopes, rel
+            kept += sum(len(scope.calls) for scope in whole.facts.scopes.values())
+            dropped += sum(len(scope.calls) for scope in fresh.facts.scopes.values()) - \
+                sum(len(scope.calls) for scope in whole.facts.scopes.values())
+    assert kept > 100 and dropped > 1000  # both ways are exercised
+
+
+def test_a_call_through_a_name_defined_in_the_file_is_kept_as_it_is_read():
+    from debtscan.model import FileFacts, FileResult, ScopeFacts
+    from debtscan.project import project_callees
+
+    calls = [(1, "helper().run", "helper.run"), (2, "numpy.sum", "np.sum"), (3, "pkg.train.fit", "fit")]
+    facts = FileFacts(path="pkg/a.py", module="pkg.a", is_package=False, imports={}, imported_modules=[], data={})
+    facts.scopes = {"<module>": ScopeFacts("<module>", 0, calls, True), "helper": ScopeFacts("helper", 2, [], False)}
+    key = entry_key("setup", "pkg/a.py", "digest")
+    read = decode_entry(encode_entry(FileResult(path="pkg/a.py", facts=facts), key), key, "pkg/a.py",
+                        project_callees(["pkg.a", "pkg.train"]))
+    assert [call[0] for call in read.facts.scopes["<module>"].calls] == [1, 3]
+
+
 def _scan_into(arguments):
     root, directory = arguments
     return _outcome(runner.scan([Path(root)], Path(root), SETTINGS, jobs=1, cache_dir=Path(directory)))[:5]
