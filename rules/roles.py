@@ -22,8 +22,10 @@ evidence a reader can check, strongest first:
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections import defaultdict, deque
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -134,6 +136,9 @@ class RoleIndex(CatalogIndex):
         self.metric_methods = set(evaluation.get("metric_methods", []))
         names = roles.get("names", {})
         self.names = {role: tuple(names.get(role, [])) for role in (TRAINING, SERVING, EVALUATION, TEST)}
+        # one expression per role: every file and folder name of a project is tried against them
+        self._name_matchers = {role: re.compile("|".join(map(fnmatch.translate, patterns))).match
+                               for role, patterns in self.names.items() if patterns}
         fitted = catalog.get("fitted_state", {})
         self.learners = {name for key in ("statistics_learners", "vocabulary_learners", "other_learners")
                          for name in fitted.get(key, [])}
@@ -141,11 +146,12 @@ class RoleIndex(CatalogIndex):
     def name_role(self, path: str, role: str) -> str | None:
         """The file or folder name of `path` that matches `role`'s patterns, file first."""
         parts = PurePosixPath(path.lower()).parts
-        if not parts:
+        matches = self._name_matchers.get(role)
+        if not parts or matches is None:
             return None
         stem = parts[-1].rsplit(".", 1)[0]
         for part in (stem, *reversed(parts[:-1])):
-            if any(fnmatch.fnmatchcase(part, pattern) for pattern in self.names.get(role, ())):
+            if matches(part):
                 return part
         return None
 
@@ -155,7 +161,14 @@ class RoleIndex(CatalogIndex):
 
 
 def imports_any(modules: list[str], prefixes: tuple[str, ...]) -> bool:
-    return any(module == prefix or module.startswith(prefix + ".") for module in modules for prefix in prefixes)
+    """Whether a module is one of `prefixes` or inside one of them."""
+    exact, packages = _prefix_forms(prefixes)
+    return any(module in exact or module.startswith(packages) for module in modules)
+
+
+@lru_cache(maxsize=64)
+def _prefix_forms(prefixes: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    return frozenset(prefixes), tuple(prefix + "." for prefix in prefixes)
 
 
 # -- per file: evidence found in the code ------------------------------------------------------------
