@@ -26,6 +26,7 @@ are compared with pure serving units. Tests are never compared.
 from __future__ import annotations
 
 import difflib
+import os
 from itertools import chain
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
@@ -164,11 +165,18 @@ def _pairing_inputs(grams: Sequence[Sequence[Sequence[int]]], side: Sequence[int
     """All that `nearest_pairs(vectorise(grams), side)` depends on besides debtscan's code: the
     pairing is kept in the cache, so a warm run needs neither scikit-learn (a second and a
     hundred megabytes to import) nor the vectors."""
+    lengths, flat = _flat_grams(grams)
+    versions = " ".join(_version(name) for name in ("scikit-learn", "scipy")) + " " + np.__version__
+    return b"\0".join((versions.encode(), np.asarray(side, dtype=np.int64).tobytes(), lengths.tobytes(), flat.tobytes()))
+
+
+def _version(distribution: str) -> str:
     from importlib import metadata
 
-    lengths, flat = _flat_grams(grams)
-    versions = " ".join(metadata.version(name) for name in ("scikit-learn", "scipy")) + " " + np.__version__
-    return b"\0".join((versions.encode(), np.asarray(side, dtype=np.int64).tobytes(), lengths.tobytes(), flat.tobytes()))
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:  # vendored, or run from a source tree: stored, never reused
+        return f"unknown-{os.getpid()}-{id(metadata)}"
 
 
 def _valid_pairs(value: Any, rows: int) -> bool:

@@ -494,3 +494,8 @@ def test_pairing_inputs_change_with_any_gram_or_side():
     assert first != skew._pairing_inputs([[[1, 2]], [[3, 2]]], [0, 1])
     assert first != skew._pairing_inputs([[[1, 2]], [[3, 1]]], [1, 0])
     assert first != skew._pairing_inputs([[[1, 2], [3, 1]], []], [0, 1])
+
+
+def test_a_library_without_a_known_version_never_reuses_a_stored_pairing():
+    assert skew._version("scikit-learn") != skew._version("no-such-distribution-here")
+    assert skew._version("no-such-distribution-here").startswith("unknown-")
