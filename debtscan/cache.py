@@ -49,6 +49,10 @@ _MAGIC = b"debtscan-cache"
 MAX_ENTRY_BYTES = 128 * 1024 * 1024  # far above any real entry; a larger file is not ours
 
 
+# scope names of a file -> whether a call (callee, text) is kept (`project.call_filter`)
+CallFilter = Callable[[Iterable[str]], Callable[[str, str], bool]]
+
+
 class EntryError(ValueError):
     """A cache entry that is not exactly what this version of debtscan writes."""
 
@@ -146,12 +150,13 @@ class Cache:
     def path_for(self, key: str) -> Path:
         return self.entries / key[:2] / f"{key[2:]}.json"
 
-    def load(self, rel: str, digest: str, reaches_project: Callable[[str], bool] | None = None) -> FileResult | None:
+    def load(self, rel: str, digest: str, call_filter: CallFilter | None = None) -> FileResult | None:
         """The cached result for `rel` with content `digest`, or None (a miss, whatever the reason).
-        With `reaches_project`, calls that `project.keep_for_project` would drop are dropped as
-        they are read, before they cost anything more."""
+        With `call_filter` (`project.call_filter` given the project's callees), the calls
+        `project.keep_for_project` would drop are dropped as they are read, before they cost
+        anything more."""
         key = entry_key(self.setup_key, rel, digest)
-        return self._load(key, lambda raw: decode_entry(raw, key, rel, reaches_project))
+        return self._load(key, lambda raw: decode_entry(raw, key, rel, call_filter))
 
     def store(self, rel: str, digest: str, result: FileResult) -> None:
         """Write the entry atomically; a cache that cannot be written is simply not used."""
@@ -376,7 +381,7 @@ def encode_entry(result: FileResult, key: str) -> bytes:
     }, key)
 
 
-def decode_entry(raw: bytes, key: str, rel: str, reaches_project: Callable[[str], bool] | None = None) -> FileResult:
+def decode_entry(raw: bytes, key: str, rel: str, call_filter: CallFilter | None = None) -> FileResult:
     payload = _unframed(raw, key)
     if not isinstance(payload, dict) or payload.get("path") != rel:
         raise EntryError("entry for another path")
@@ -386,7 +391,7 @@ def decode_entry(raw: bytes, key: str, rel: str, reaches_project: Callable[[str]
     if any(problem.path != rel for problem in result.problems):
         raise EntryError("problem for another path")
     result.directives = [_decode_directive(item) for item in _list(payload["directives"])]
-    result.facts = _decode_facts(payload["facts"], rel, reaches_project)
+    result.facts = _decode_facts(payload["facts"], rel, call_filter)
     return result
 
 
@@ -495,7 +500,7 @@ def _encode_facts(facts: FileFacts | None) -> dict | None:
     }
 
 
-def _decode_facts(item: Any, rel: str, reaches_project: Callable[[str], bool] | None) -> FileFacts | None:
+def _decode_facts(item: Any, rel: str, call_filter: CallFilter | None) -> FileFacts | None:
     if item is None:
         return None
     if type(item) is not dict:
@@ -511,7 +516,8 @@ def _decode_facts(item: Any, rel: str, reaches_project: Callable[[str], bool] | 
     facts = FileFacts(path=path, module=module, is_package=is_package, imports=imports, imported_modules=imported,
                       data=data)
     intern = sys.intern
-    own = {scope[0].split(".")[0] for scope in _list(scopes) if type(scope) is list and scope and type(scope[0]) is str}
+    keeps = None if call_filter is None else call_filter(
+        scope[0] for scope in _list(scopes) if type(scope) is list and scope and type(scope[0]) is str)
     for scope in scopes:
         name, line, calls, entry = _typed(scope, ((str,), (int,), (list,), (bool,)))
         checked = []
@@ -521,7 +527,7 @@ def _decode_facts(item: Any, rel: str, reaches_project: Callable[[str], bool] | 
             order, callee, text = call
             if type(order) is not int or type(callee) is not str or type(text) is not str:
                 raise EntryError("malformed call")
-            if reaches_project is None or reaches_project(callee) or text.split(".")[0] in own:  # as keep_for_project
+            if keeps is None or keeps(callee, text):
                 checked.append((order, intern(callee), intern(text)))
         facts.scopes[name] = ScopeFacts(name, line, checked, entry)
     _share_all_but_calls(facts)

@@ -140,18 +140,26 @@ def project_callees(modules: Iterable[str]) -> Callable[[str], bool]:
     return lambda callee: bool(callee) and callee.replace("()", "").split(".", 1)[0] in parts
 
 
+def call_filter(reaches_project: Callable[[str], bool], scope_names: Iterable[str]) -> Callable[[str, str], bool]:
+    """Whether a call (qualified callee, text as written) made in a file defining `scope_names`
+    can matter to the project phase: it may reach project code, or it goes through a name
+    the file defines itself (`helper.run`)."""
+    own = {name.split(".")[0] for name in scope_names}
+    return lambda callee, text: reaches_project(callee) or text.split(".")[0] in own
+
+
 def keep_for_project(facts: FileFacts, reaches_project: Callable[[str], bool],
                      collectors: Iterable[type]) -> None:
     """Drop from `facts` what cannot matter to the project phase: the calls made by each scope
     that reach neither project code nor this file's own definitions, and what each collector
     says only matters for calls into project code. A scan keeps every file's facts until the
     project phase, and these calls are most of them."""
-    own = {scope.split(".")[0] for scope in facts.scopes}
+    keeps = call_filter(reaches_project, facts.scopes)
     for scope in facts.scopes.values():
-        scope.calls = [call for call in scope.calls if reaches_project(call[1]) or call[2].split(".")[0] in own]
+        scope.calls = [call for call in scope.calls if keeps(call[1], call[2])]
     for collector in collectors:
         if collector.key in facts.data:
             facts.data[collector.key] = collector.for_project(facts.data[collector.key], reaches_project)
 
 
-__all__ = ["Project", "MODULE_SCOPE", "project_callees", "keep_for_project"]
+__all__ = ["Project", "MODULE_SCOPE", "project_callees", "call_filter", "keep_for_project"]

@@ -10,13 +10,14 @@ import time
 from collections import Counter, defaultdict
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Callable, Protocol
 
 import pathspec
 
 from debtscan import heap, profiling, registry
-from debtscan.cache import Cache, content_digest, normalise, setup_digest, share_strings
+from debtscan.cache import Cache, CallFilter, content_digest, normalise, setup_digest, share_strings
 from debtscan.baseline import compare, covers, scope_of
 from debtscan.baseline import fingerprint as _fingerprint
 from debtscan.catalog import load_catalog
@@ -25,7 +26,7 @@ from debtscan.discovery import discover, module_name
 from debtscan.engine import ScanSetup, analyze_source, make_finding
 from debtscan.meta import MalformedSuppression, UnparsableFile, UnreadableFile, UnusedSuppression
 from debtscan.model import FileProblem, FileResult, Finding, Location, Severity
-from debtscan.project import Project, keep_for_project, project_callees
+from debtscan.project import Project, call_filter, keep_for_project, project_callees
 from debtscan.rule import ProjectRule
 from debtscan.source import read_file
 from debtscan.suppress import Directive
@@ -232,11 +233,11 @@ def _project_store(cache_dir: Path | None, setup: ScanSetup) -> Cache | None:
     return Cache(str(cache_dir), setup_digest(setup.file_rules, setup.collectors, setup.catalog, setup.options))
 
 
-def _cached(cache: Cache, absolute: str, rel: str, reaches_project: Callable[[str], bool] | None) -> FileResult | None:
+def _cached(cache: Cache, absolute: str, rel: str, calls_kept: CallFilter | None) -> FileResult | None:
     data = read_file(absolute, rel)
     if isinstance(data, FileProblem):
         return None  # analysed (and reported) like any unreadable file
-    return cache.load(rel, content_digest(data), reaches_project)
+    return cache.load(rel, content_digest(data), calls_kept)
 
 
 def worker_count(jobs: int | None) -> int:
@@ -266,10 +267,11 @@ def analyse_all(files: list[tuple[str, str]], setup: ScanSetup, jobs: int | None
         cache = Cache(str(cache_dir), setup_digest(setup.file_rules, setup.collectors, setup.catalog, setup.options))
         cache.prune()
     results: list[FileResult | None] = [None] * len(files)
+    calls_kept = partial(call_filter, reaches_project) if reaches_project is not None else None
     todo: list[int] = []
     mark = profiling.marker()
     for index, (absolute, rel) in enumerate(files):
-        hit = _cached(cache, absolute, rel, reaches_project) if cache is not None else None
+        hit = _cached(cache, absolute, rel, calls_kept) if cache is not None else None
         if hit is None:
             todo.append(index)
         else:

@@ -9,6 +9,7 @@ import pickle
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -226,7 +227,7 @@ def test_round_trip_of_every_fixture_file_is_exact():
 
 
 def test_calls_dropped_as_an_entry_is_read_are_those_the_project_phase_drops():
-    from debtscan.project import keep_for_project, project_callees
+    from debtscan.project import call_filter, keep_for_project, project_callees
 
     setup = _setup()
     kept = dropped = 0
@@ -241,7 +242,7 @@ def test_calls_dropped_as_an_entry_is_read_are_those_the_project_phase_drops():
             assert normalise(fresh)
             key = entry_key("setup", rel, "digest")
             whole = decode_entry(encode_entry(fresh, key), key, rel)
-            read_kept = decode_entry(encode_entry(fresh, key), key, rel, reaches)
+            read_kept = decode_entry(encode_entry(fresh, key), key, rel, partial(call_filter, reaches))
             keep_for_project(whole.facts, reaches, ())
             assert read_kept.facts.scopes == whole.facts.scopes, rel
             kept += sum(len(scope.calls) for scope in whole.facts.scopes.values())
@@ -252,14 +253,14 @@ def test_calls_dropped_as_an_entry_is_read_are_those_the_project_phase_drops():
 
 def test_a_call_through_a_name_defined_in_the_file_is_kept_as_it_is_read():
     from debtscan.model import FileFacts, FileResult, ScopeFacts
-    from debtscan.project import project_callees
+    from debtscan.project import call_filter, project_callees
 
     calls = [(1, "helper().run", "helper.run"), (2, "numpy.sum", "np.sum"), (3, "pkg.train.fit", "fit")]
     facts = FileFacts(path="pkg/a.py", module="pkg.a", is_package=False, imports={}, imported_modules=[], data={})
     facts.scopes = {"<module>": ScopeFacts("<module>", 0, calls, True), "helper": ScopeFacts("helper", 2, [], False)}
     key = entry_key("setup", "pkg/a.py", "digest")
     read = decode_entry(encode_entry(FileResult(path="pkg/a.py", facts=facts), key), key, "pkg/a.py",
-                        project_callees(["pkg.a", "pkg.train"]))
+                        partial(call_filter, project_callees(["pkg.a", "pkg.train"])))
     assert [call[0] for call in read.facts.scopes["<module>"].calls] == [1, 3]
 
 
