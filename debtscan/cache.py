@@ -20,6 +20,13 @@ holding the key and a sha256 of the body. A truncated, corrupted or planted entr
 renamed into place, so two runs sharing the cache never see half an entry. Entries not used
 for `MAX_AGE_DAYS` are pruned (at most once a day, by whichever run comes first); a hit
 refreshes the entry's age.
+
+The cache directory a user names (`--cache-dir DIR`) may be anything, a checkout or another
+tool's cache among them, so debtscan keeps its entries in a folder of its own inside it,
+`DIR/debtscan-cache/`, which is born marked: it is made under a temporary name with a
+`CACHEDIR.TAG` (the Cache Directory Tagging spec) inside and renamed into place. Only a
+folder that carries that tag is used, and pruning deletes only files in it that carry an
+entry's name and header: nothing else is ever deleted, whatever DIR is.
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ import hashlib
 import json
 import os
 import platform
+import re
+import stat
 import sys
 import tempfile
 import time
@@ -46,6 +55,14 @@ MAX_AGE_DAYS = 30
 PRUNE_EVERY_SECONDS = 24 * 3600
 _DAY = 24 * 3600
 _MAGIC = b"debtscan-cache"
+STORE_NAME = "debtscan-cache"  # debtscan's own folder inside the cache directory a user names
+TAG_NAME = "CACHEDIR.TAG"
+TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
+       b"# This file is a cache directory tag created by debtscan.\n"
+       b"# For information about cache directory tags, see https://bford.info/cachedir/\n")
+_LAYOUT = re.compile(r"v[0-9]+")
+_SHARD = re.compile(r"[0-9a-f]{2}")
+_ENTRY_NAME = re.compile(r"[0-9a-f]{62}\.json|\.tmp-[A-Za-z0-9_]+")
 MAX_ENTRY_BYTES = 128 * 1024 * 1024  # far above any real entry; a larger file is not ours
 
 
@@ -144,8 +161,13 @@ class Cache:
     setup_key: str
 
     @property
+    def folder(self) -> Path:
+        """debtscan's own marked folder inside `directory`."""
+        return Path(self.directory) / STORE_NAME
+
+    @property
     def entries(self) -> Path:
-        return Path(self.directory) / FORMAT
+        return self.folder / FORMAT
 
     def path_for(self, key: str) -> Path:
         return self.entries / key[:2] / f"{key[2:]}.json"
@@ -193,14 +215,18 @@ class Cache:
         try:
             result = decode(raw)
         except (EntryError, ValueError, TypeError, KeyError, IndexError, RecursionError):
-            _remove(path)
+            if is_marked(self.folder):
+                _remove_entry(path)
             return None
         if time.time() - modified > _DAY:
             _touch(path)  # a used entry is young again, so pruning keeps it
         return result
 
     def _write(self, key: str, body: bytes) -> None:
-        """Write atomically: a temporary file renamed into place, so no reader sees half an entry."""
+        """Write atomically: a temporary file renamed into place, so no reader sees half an entry.
+        Nothing is written unless debtscan's marked folder is there (or can be made)."""
+        if not ensure_store(self.folder):
+            return
         path = self.path_for(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -218,45 +244,117 @@ class Cache:
     def prune(self, now: float | None = None, max_age_days: float = MAX_AGE_DAYS) -> int:
         """Remove entries unused for `max_age_days` and every other layout's entries.
 
-        Runs at most once every `PRUNE_EVERY_SECONDS` per cache directory; returns how many
-        files it removed.
+        Only inside debtscan's marked folder, and only files that are entries by name and by
+        header (`is_entry`). Runs at most once every `PRUNE_EVERY_SECONDS` per cache
+        directory; returns how many files it removed.
         """
         now = time.time() if now is None else now
-        root = Path(self.directory)
-        stamp = root / ".last-prune"
+        store = self.folder
+        if not is_marked(store):
+            return 0
+        stamp = store / ".last-prune"
         try:
-            if now - stamp.stat().st_mtime < PRUNE_EVERY_SECONDS:
+            if now - stamp.lstat().st_mtime < PRUNE_EVERY_SECONDS:
                 return 0
         except OSError:
             pass
         try:
-            root.mkdir(parents=True, exist_ok=True)
             stamp.touch()
-            os.utime(stamp, (now, now))
+            os.utime(stamp, (now, now), follow_symlinks=False)
         except OSError:
             return 0
         removed = 0
         limit = now - max_age_days * _DAY
-        try:
-            layouts = list(root.iterdir())
-        except OSError:
-            return 0
-        for layout in layouts:
-            if not layout.is_dir() or layout.is_symlink():
+        for layout in _children(store):
+            if not _LAYOUT.fullmatch(layout.name) or not _is_plain_directory(layout):
                 continue
             current = layout.name == FORMAT
-            for folder, _dirs, names in os.walk(layout):
-                for name in names:
-                    path = Path(folder) / name
+            for shard in _children(layout):
+                if not _SHARD.fullmatch(shard.name) or not _is_plain_directory(shard):
+                    continue
+                for path in _children(shard):
                     try:
-                        if not current or path.stat().st_mtime < limit:
-                            path.unlink()
-                            removed += 1
+                        young = path.lstat().st_mtime >= limit
                     except OSError:
                         continue
+                    if (current and young) or not is_entry(path):
+                        continue
+                    if _remove_entry(path):
+                        removed += 1
+                if not current or not any(True for _ in _children(shard)):
+                    _rmdir(shard)
             if not current:
-                _remove_tree(layout)
+                _rmdir(layout)
         return removed
+
+
+def is_marked(store: Path) -> bool:
+    """Whether `store` is a folder debtscan made: a real directory holding its `CACHEDIR.TAG`."""
+    try:
+        if not _is_plain_directory(store):
+            return False
+        read = read_regular_file(store / TAG_NAME, 4096, follow_symlinks=False)
+    except OSError:
+        return False
+    return not isinstance(read, str) and read[0] == TAG
+
+
+def ensure_store(store: Path) -> bool:
+    """Make debtscan's folder, marked from its first moment, unless it is there already.
+
+    The folder is made beside its final place under a temporary name, tagged, and renamed:
+    no run ever sees it unmarked. A folder of that name that debtscan did not make (no tag)
+    is left alone and the cache is not used.
+    """
+    if is_marked(store):
+        return True
+    try:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{STORE_NAME}-", dir=store.parent))
+    except OSError:
+        return False
+    try:
+        (staging / TAG_NAME).write_bytes(TAG)
+        os.rename(staging, store)
+    except OSError:
+        pass  # another run made it first, or the name is taken by something not ours
+    finally:
+        if staging.exists():
+            _remove(staging / TAG_NAME)
+            _rmdir(staging)
+    return is_marked(store)
+
+
+def is_entry(path: Path) -> bool:
+    """A regular file named like an entry (or a temporary one) whose bytes start with an
+    entry's header: the only kind of file pruning deletes."""
+    if not _ENTRY_NAME.fullmatch(path.name):
+        return False
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return False
+        with open(path, "rb", buffering=0, opener=_no_follow) as stream:
+            return stream.read(len(_MAGIC) + 1) == _MAGIC + b" "
+    except OSError:
+        return False
+
+
+def _no_follow(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+
+
+def _is_plain_directory(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _children(folder: Path) -> list[Path]:
+    try:
+        return sorted(folder.iterdir())
+    except OSError:
+        return []
 
 
 def cacheable(result: FileResult) -> bool:
@@ -272,6 +370,17 @@ def _remove(path: Path) -> None:
         pass
 
 
+def _remove_entry(path: Path) -> bool:
+    """Delete `path` if, and only if, it is a cache entry (`is_entry`)."""
+    if not is_entry(path):
+        return False
+    try:
+        path.unlink()
+        return True
+    except OSError:
+        return False
+
+
 def _touch(path: Path) -> None:
     try:
         os.utime(path)
@@ -279,15 +388,10 @@ def _touch(path: Path) -> None:
         pass
 
 
-def _remove_tree(root: Path) -> None:
-    for folder, dirs, _names in os.walk(root, topdown=False):
-        for name in dirs:
-            try:
-                (Path(folder) / name).rmdir()
-            except OSError:
-                pass
+def _rmdir(path: Path) -> None:
+    """Remove an empty directory; one that holds anything stays."""
     try:
-        root.rmdir()
+        path.rmdir()
     except OSError:
         pass
 

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from debtscan import cache as cache_module
 from debtscan import runner
-from debtscan.cache import FORMAT, Cache, decode_entry, encode_entry, entry_key, normalise, setup_digest
+from debtscan.cache import FORMAT, STORE_NAME, Cache, decode_entry, encode_entry, entry_key, normalise, setup_digest
 from debtscan.cli import main
 from debtscan.config import Settings
 from debtscan.model import Confidence
@@ -35,7 +35,7 @@ def _outcome(result):
 
 
 def _entries(directory: Path) -> list[Path]:
-    return sorted(path for path in (directory / FORMAT).rglob("*.json"))
+    return sorted(path for path in (directory / STORE_NAME / FORMAT).rglob("*.json"))
 
 
 def _project(root: Path) -> Path:
@@ -284,19 +284,111 @@ def test_two_runs_at_once_share_a_cache(tmp_path):
 
 def test_prune_removes_unused_entries_and_other_layouts(tmp_path):
     root, entry = _single_entry(tmp_path)
-    directory = tmp_path / "c"
-    (directory / ".last-prune").unlink()
-    old_layout = directory / "v0" / "ab"
+    store_dir = tmp_path / "c" / STORE_NAME
+    (store_dir / ".last-prune").unlink(missing_ok=True)
+    old_layout = store_dir / "v0" / "ab"
     old_layout.mkdir(parents=True)
-    (old_layout / "cd.json").write_text("{}")
-    store = Cache(str(directory), "setup")
+    old_entry = old_layout / ("c" * 62 + ".json")
+    old_entry.write_bytes(b"debtscan-cache v0 key sum\n{}")
+    store = Cache(str(tmp_path / "c"), "setup")
     now = time.time()
     assert store.prune(now=now) == 1  # the other layout's entry; ours is in use
-    assert not (directory / "v0").exists() and entry.exists()
+    assert not (store_dir / "v0").exists() and entry.exists()
     assert store.prune(now=now + 10) == 0  # pruned recently: nothing to do
     later = now + (cache_module.MAX_AGE_DAYS + 1) * 24 * 3600
     assert store.prune(now=later) == 1
     assert not entry.exists()
+
+
+def _snapshot(top: Path) -> dict[str, bytes]:
+    """Every file and link below `top` with its bytes (or link target): what must not change."""
+    seen = {}
+    for folder, dirs, names in os.walk(top):
+        for name in dirs + names:
+            path = Path(folder) / name
+            rel = path.relative_to(top).as_posix()
+            if path.is_symlink():
+                seen[rel] = b"-> " + os.readlink(path).encode()
+            elif path.is_file():
+                seen[rel] = path.read_bytes()
+    return seen
+
+
+def _age_everything(top: Path, days: float) -> None:
+    past = time.time() - days * 24 * 3600
+    for folder, dirs, names in os.walk(top):
+        for name in dirs + names:
+            os.utime(Path(folder) / name, (past, past), follow_symlinks=False)
+
+
+def test_a_cache_dir_that_is_a_checkout_loses_nothing(tmp_path):
+    """`debtscan check . --cache-dir .` once deleted every file in every subdirectory of the
+    checkout, `.git/` included, as "other layouts"; now only debtscan's own marked folder is
+    ever touched, whatever the files' age, names or layout."""
+    repo = write_project(tmp_path / "repo", {
+        "train.py": "import numpy as np\nx = np.random.rand(3)\n",
+        "src/pkg/model.py": "def fit():\n    return 1\n",
+        ".git/HEAD": "ref: refs/heads/main\n", ".git/objects/ab/cdef": "blob",
+        "v1/ab/" + "d" * 62 + ".json": "not ours, though shaped like an entry\n",
+        "debtscan-cache-look-alike/v2/ab/x.json": "{}",
+    })
+    _age_everything(repo, days=400)
+    before = _snapshot(repo)
+    for _ in range(2):
+        result = CliRunner().invoke(main, ["check", str(repo), "--cache-dir", str(repo), "--exit-zero"])
+        assert result.exit_code == 0, result.output
+        _age_everything(repo / STORE_NAME, days=400)  # every entry stale, every prune due
+        (repo / STORE_NAME / ".last-prune").unlink(missing_ok=True)
+    after = _snapshot(repo)
+    assert {rel: data for rel, data in after.items() if rel.split("/")[0] != STORE_NAME} == before
+    assert (repo / STORE_NAME / "CACHEDIR.TAG").read_bytes().startswith(b"Signature: 8a477f597d28d172789f06886806bc55")
+
+
+def test_an_unmarked_folder_of_the_cache_name_is_not_used_or_pruned(tmp_path):
+    """A `debtscan-cache/` folder debtscan did not make (no CACHEDIR.TAG) is left as it is."""
+    directory = tmp_path / "cache"
+    theirs = directory / STORE_NAME / FORMAT / "ab" / ("e" * 62 + ".json")
+    theirs.parent.mkdir(parents=True)
+    theirs.write_bytes(b"debtscan-cache v2 planted\n{}")
+    _age_everything(directory, days=400)
+    before = _snapshot(directory)
+    root = write_project(tmp_path / "p", {"a.py": "import numpy as np\nx = np.random.rand(3)\n"})
+    cold = runner.scan([root], root, SETTINGS, jobs=1)
+    assert _outcome(runner.scan([root], root, SETTINGS, jobs=1, cache_dir=directory))[:5] == _outcome(cold)[:5]
+    assert _snapshot(directory) == before
+
+
+def test_other_tools_files_in_the_marked_folder_are_kept(tmp_path):
+    """Inside its own folder, too, pruning deletes only files that are entries by name and header."""
+    root, entry = _single_entry(tmp_path)
+    store_dir = tmp_path / "c" / STORE_NAME
+    keep = [store_dir / "notes.txt", store_dir / FORMAT / "ab" / ("f" * 62 + ".json"),
+            store_dir / "v0" / "zz" / "weights.bin", store_dir / "v0" / "ab" / "model.json"]
+    for path in keep:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"precious")
+    outside = tmp_path / "c" / "v0" / "ab" / ("a" * 62 + ".json")  # an entry, but not in the marked folder
+    outside.parent.mkdir(parents=True)
+    outside.write_bytes(b"debtscan-cache v0 k s\n{}")
+    _age_everything(tmp_path / "c", days=400)
+    removed = Cache(str(tmp_path / "c"), "setup").prune()
+    assert removed == 1 and not entry.exists()
+    assert all(path.read_bytes() == b"precious" for path in keep) and outside.exists()
+
+
+def test_a_symlinked_store_or_tag_is_not_trusted(tmp_path):
+    """A marked folder reached through a symlink is someone else's: not used, not pruned."""
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / FORMAT / "ab").mkdir(parents=True)
+    (elsewhere / "CACHEDIR.TAG").write_bytes(cache_module.TAG)
+    victim = elsewhere / FORMAT / "ab" / ("b" * 62 + ".json")
+    victim.write_bytes(b"debtscan-cache v2 k s\n{}")
+    _age_everything(elsewhere, days=400)
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / STORE_NAME).symlink_to(elsewhere, target_is_directory=True)
+    store = Cache(str(tmp_path / "c"), "setup")
+    assert store.prune() == 0 and victim.exists()
+    assert not cache_module.ensure_store(store.folder)
 
 
 def test_a_hit_keeps_an_entry_young(tmp_path):
