@@ -9,9 +9,14 @@ Baselines compare as multisets of fingerprints.
 A baseline file is either a JSON report (`--format json`) or the smaller document written by
 `debtscan baseline write`:
 
-    {"version": 1, "tool": "debtscan", "findings": [
+    {"version": 1, "tool": "debtscan", "root": ".", "findings": [
         {"rule": "DS101", "path": "train.py", "symbol": "main", "snippet": "x = np.random.rand(3)",
          "fingerprint": "…"}]}
+
+Paths and fingerprints are relative to one root whichever directory or file is scanned: the
+project root (`project_root`: the directory of the config file, else the checkout's top, else
+the scanned root). The baseline records it, relative to the baseline file itself, so a scan
+of a subdirectory, or from one, compares the same paths.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
 import tokenize
 from collections import Counter
@@ -60,13 +66,35 @@ def _without_comment(line: str) -> str:
     return line
 
 
-def fingerprint(findings: Iterable[Finding]) -> list[Finding]:
-    """The findings, sorted, each with its line-free fingerprint set."""
+def project_root(scan_root: Path, config: Path | None) -> Path:
+    """The root baseline paths and fingerprints are relative to, found the way the config is:
+    the config file's directory, else the nearest directory holding `.git`, else `scan_root`."""
+    if config is not None:
+        return Path(config).resolve().parent
+    start = Path(scan_root).resolve()
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return start
+
+
+def prefix_of(scan_root: Path, root: Path) -> str | None:
+    """`scan_root` relative to `root` as a path prefix ("" or "sub/dir/"), None when outside it."""
+    try:
+        rel = Path(scan_root).resolve().relative_to(Path(root).resolve()).as_posix()
+    except (ValueError, OSError):
+        return None
+    return "" if rel == "." else rel + "/"
+
+
+def fingerprint(findings: Iterable[Finding], prefix: str = "") -> list[Finding]:
+    """The findings, sorted, each with its line-free fingerprint set; `prefix` puts the
+    scanned root's paths under the project root (`prefix_of`)."""
     ordered = sorted(findings, key=Finding.sort_key)
     seen: Counter = Counter()
     out = []
     for finding in ordered:
-        key = (finding.rule, finding.path, finding.symbol, normalise_snippet(finding.snippet))
+        key = (finding.rule, prefix + finding.path, finding.symbol, normalise_snippet(finding.snippet))
         index = seen[key]
         seen[key] += 1
         digest = hashlib.sha256("\0".join([*key, str(index)]).encode("utf-8")).hexdigest()[:20]
@@ -150,7 +178,16 @@ def _entry_key(entry: dict):
 
 # -- the file ------------------------------------------------------------------------------------
 
-def read_baseline(path: Path) -> list[dict]:
+@dataclass
+class Baseline:
+    entries: list[dict]
+    root: Path | None  # the project root its paths are relative to; None: not recorded (a JSON report)
+
+    def files(self) -> set[str]:
+        return {str(entry.get("path", "")) for entry in self.entries}
+
+
+def read_baseline(path: Path) -> Baseline:
     """The entries of a baseline file or of a JSON report; BaselineError says what is wrong."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
@@ -162,22 +199,34 @@ def read_baseline(path: Path) -> list[dict]:
         raise BaselineError(f"{path}: not a debtscan baseline (expected a baseline or JSON report whose findings "
                             f"have fingerprints)")
     version = document.get("version")
-    if document.get("tool") == "debtscan" and version != FORMAT_VERSION:
-        raise BaselineError(f"{path}: baseline format version {version!r} is not supported (expected {FORMAT_VERSION})")
-    return entries
+    report = isinstance(document.get("summary"), dict) and "tool" not in document
+    if not report and (document.get("tool") != "debtscan" or version != FORMAT_VERSION):
+        shown = f"format version {version!r}" if document.get("tool") == "debtscan" else f"version {version!r}"
+        raise BaselineError(f"{path}: baseline {shown} is not supported (expected a debtscan baseline of version "
+                            f"{FORMAT_VERSION}, or a JSON report)")
+    root = document.get("root")
+    if report or root is None:
+        return Baseline(entries, None)
+    if not isinstance(root, str) or "\0" in root:
+        raise BaselineError(f"{path}: `root` must be a path relative to the baseline file")
+    return Baseline(entries, (Path(path).absolute().parent / root).resolve())
 
 
-def entry_of(finding: Finding) -> dict:
+def entry_of(finding: Finding, prefix: str = "") -> dict:
     entry = {key: getattr(finding, key) for key in ENTRY_KEYS}
+    entry["path"] = prefix + finding.path
     entry["line"] = finding.location.line  # for people reading the file; matching ignores it
     return entry
 
 
-def render_baseline(entries: Iterable[dict]) -> str:
-    """The baseline document: entries sorted by path and line, so diffs of it stay readable."""
+def render_baseline(entries: Iterable[dict], root: Path, baseline_file: Path) -> str:
+    """The baseline document: entries sorted by path and line, so diffs of it stay readable,
+    and the project root relative to the baseline file."""
     cleaned = [{key: entry.get(key) for key in (*ENTRY_KEYS, "line") if key in entry} for entry in entries]
     cleaned.sort(key=_entry_key)
-    document = {"version": FORMAT_VERSION, "tool": "debtscan", "debtscan_version": __version__, "findings": cleaned}
+    where = Path(os.path.relpath(Path(root).resolve(), Path(baseline_file).absolute().parent.resolve())).as_posix()
+    document = {"version": FORMAT_VERSION, "tool": "debtscan", "debtscan_version": __version__, "root": where,
+                "findings": cleaned}
     return json.dumps(document, indent=2, ensure_ascii=True) + "\n"
 
 

@@ -243,6 +243,8 @@ def check(paths, fmt, output, fail_on, min_confidence, baseline, changed_only, s
         fail(str(error))
         return
     result.root = _display_root(root)
+    if accepted is not None and accepted.entries and not result.baseline_files_read:
+        click.echo(f"debtscan: warning: {one_line(_unmatched_baseline(baseline, accepted))}", err=True)
 
     use_color = color == "always" or (color == "auto" and output is None and sys.stdout.isatty()
                                       and "NO_COLOR" not in os.environ)
@@ -322,10 +324,12 @@ def baseline():
 @_scan_options
 def baseline_write(paths, output, select, ignore, jobs, config_path):
     """Record every finding in PATHS (at every confidence) as accepted debt in a baseline file."""
-    from debtscan.baseline import entry_of, render_baseline
+    from debtscan.baseline import entry_of, prefix_of, project_root, render_baseline
 
-    result, _ = _baseline_scan(paths, config_path, select, ignore, jobs, None)
-    _emit(render_baseline(entry_of(finding) for finding in result.findings), output)
+    result, root, settings = _baseline_scan(paths, config_path, select, ignore, jobs, None)
+    anchor = project_root(root, settings.config_path)
+    prefix = prefix_of(root, anchor) or ""
+    _emit(render_baseline((entry_of(finding, prefix) for finding in result.findings), anchor, output), output)
     count = len(result.findings)
     click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to {output}.", err=True)
 
@@ -338,22 +342,34 @@ def baseline_write(paths, output, select, ignore, jobs, config_path):
               help="Write the pruned baseline here [default: back to the baseline file].")
 @_scan_options
 def baseline_prune(paths, baseline_path, output, select, ignore, jobs, config_path):
-    """Remove the entries whose debt is gone from PATHS; never adds one."""
-    from debtscan.baseline import BaselineError, read_baseline, render_baseline, without
+    """Remove the entries whose debt is gone from PATHS; never adds one.
+
+    Only entries of files this scan analysed can go: a file that could not be read or parsed
+    keeps its entries, and a scan that reads none of the files the baseline names is refused."""
+    from debtscan.baseline import BaselineError, project_root, read_baseline, render_baseline, without
 
     try:
-        entries = read_baseline(baseline_path)
+        accepted = read_baseline(baseline_path)
     except BaselineError as error:
         fail(str(error))
         return
-    result, _ = _baseline_scan(paths, config_path, select, ignore, jobs, entries)
-    kept = without(entries, result.paid_off)
-    _emit(render_baseline(kept), output or baseline_path)
-    removed = len(entries) - len(kept)
+    result, root, settings = _baseline_scan(paths, config_path, select, ignore, jobs, accepted)
+    if accepted.entries and not result.baseline_files_read:
+        fail(_unmatched_baseline(baseline_path, accepted) + "; nothing was pruned")
+    kept = without(accepted.entries, result.paid_off)
+    anchor = accepted.root or project_root(root, settings.config_path)
+    _emit(render_baseline(kept, anchor, output or baseline_path), output or baseline_path)
+    removed = len(accepted.entries) - len(kept)
     click.echo(f"Removed {removed} paid-off entr{'ies' if removed != 1 else 'y'}; {len(kept)} remain.", err=True)
 
 
-def _baseline_scan(paths, config_path, select, ignore, jobs, entries):
+def _unmatched_baseline(path: Path, accepted) -> str:
+    where = f" (its paths are relative to {_display_root(accepted.root)})" if accepted.root else ""
+    return (f"{path}: none of the {len(accepted.entries)} baseline entries names a file this scan read{where}; "
+            f"scan the project the baseline was written for")
+
+
+def _baseline_scan(paths, config_path, select, ignore, jobs, accepted):
     """A scan at every confidence for the baseline commands; exits 2 when anything failed,
     because a file or rule that failed would look like paid-off debt."""
 
@@ -361,14 +377,14 @@ def _baseline_scan(paths, config_path, select, ignore, jobs, entries):
     try:
         settings, root = _settings(paths, config_path, select=_codes(select), ignore=_codes(ignore),
                                    min_confidence=Confidence.LOW)
-        result = _run_scan(paths, root, settings, jobs=jobs, baseline=entries)
+        result = _run_scan(paths, root, settings, jobs=jobs, baseline=accepted)
     except (ConfigError, SelectionError, CatalogError) as error:
         fail(str(error))
     for error in result.errors:
         click.echo(f"debtscan: error: {one_line(error['path'] + ': ' + error['message'])}", err=True)
     if result.errors:
         fail("the baseline was not written because the scan had errors")
-    return result, root
+    return result, root, settings
 
 
 @main.command()

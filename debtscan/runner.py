@@ -18,7 +18,7 @@ import pathspec
 
 from debtscan import heap, profiling, registry
 from debtscan.cache import Cache, CallFilter, content_digest, normalise, setup_digest, share_strings
-from debtscan.baseline import compare, covers, scope_of
+from debtscan.baseline import Baseline, compare, covers, prefix_of, project_root as find_project_root, scope_of
 from debtscan.baseline import fingerprint as _fingerprint
 from debtscan.catalog import load_catalog
 from debtscan.config import Settings
@@ -42,6 +42,7 @@ class ScanResult:
     fixme: list[Finding] = field(default_factory=list)
     baseline_fixed: int = 0
     paid_off: list[dict] = field(default_factory=list)  # baseline entries whose debt is gone
+    baseline_files_read: int = 0  # files named by baseline entries that this scan read
     project: Project | None = None  # every file's facts, for reports that draw the project
     metrics: dict = field(default_factory=dict)  # project rules' measurements, by metric name
 
@@ -50,13 +51,17 @@ class ScanResult:
 
 
 def scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None = None,
-         baseline: list[dict] | None = None, report_only: list[Path] | None = None,
+         baseline: Baseline | None = None, report_only: list[Path] | None = None,
          cache_dir: Path | None = None, progress: "Progress | None" = None, keep_project: bool = True) -> ScanResult:
     """Scan `paths`; with `report_only`, report on those files alone while project rules still
     see every file under `paths` (per-file rules skip the other files: only facts come from them).
     With `cache_dir`, per-file results are reused from (and stored in) that cache. Without
     `keep_project` the result does not hold every file's facts (only drawing the project needs
-    them), so their memory is free again before the report is written."""
+    them), so their memory is free again before the report is written.
+
+    Fingerprints, and the paths a baseline is compared on, are relative to the project root
+    (`baseline.project_root`), or to the root the baseline records: the same whichever part of
+    the project is scanned."""
     with heap.survivors_frozen():
         result = _scan(paths, root, settings, jobs, baseline, report_only, cache_dir, progress)
     if not keep_project:
@@ -64,7 +69,7 @@ def scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None = N
     return result
 
 
-def _scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None, baseline: list[dict] | None,
+def _scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None, baseline: Baseline | None,
           report_only: list[Path] | None, cache_dir: Path | None, progress: "Progress | None") -> ScanResult:
     enabled = registry.select(settings.select, settings.ignore)
     catalog = load_catalog(settings.catalog)
@@ -119,11 +124,14 @@ def _scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None, b
     enabled_set = set(enabled_codes)
     findings = [finding for finding in findings if finding.rule in enabled_set]
     findings = _apply_per_file_ignores(findings, settings)
-    findings = _fingerprint(findings)
+    anchor = (baseline.root if baseline is not None and baseline.root is not None
+              else find_project_root(root, settings.config_path))
+    prefix = prefix_of(root, anchor)
+    findings = _fingerprint(findings, prefix or "")
     if reported is not None:
         findings = [finding for finding in findings if reported(finding.path)]
         directives = {path: items for path, items in directives.items() if reported(path)}
-    findings, counts, extra = _apply_directives(findings, directives, enabled_set)
+    findings, counts, extra = _apply_directives(findings, directives, enabled_set, prefix or "")
     findings.extend(extra)
 
     kept, fixme = [], []
@@ -140,25 +148,31 @@ def _scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None, b
         kept.append(finding)
 
     paid_off: list[dict] = []
-    if baseline is not None:
+    baseline_files_read = 0
+    if baseline is not None and prefix is not None:
         present = [finding for finding in findings if finding.suppressed != "ignore"]
-        in_scope = reported or scope_of(paths, root)
+        in_scope = scope_of(report_only if report_only is not None else paths, anchor)
         # a file that could not be read or analysed lost its findings, not its debt
-        broken = {rel for rel, _ in discovered.problems} | {result.path for result in results
-                                                            if result.problems or result.internal_error}
-        # project rules judge a file by the others too: a scan of part of the project cannot tell their debt is gone
-        whole = reported is not None or covers(paths, root)
+        broken = {prefix + rel for rel, _ in discovered.problems} | {
+            prefix + result.path for result in results if result.problems or result.internal_error}
+        # project rules judge a file by the others too: a scan of part of the project, or one
+        # in which a file could not be analysed, cannot tell their debt is gone
+        whole = (reported is not None or covers(paths, root)) and not broken
         judged = {rule.code for rule in enabled if whole or not (isinstance(rule, type) and issubclass(rule, ProjectRule))}
-        comparison = compare(kept, baseline, present, judged, lambda path: in_scope(path) and path not in broken)
+        comparison = compare(kept, baseline.entries, present, judged, lambda path: in_scope(path) and path not in broken)
         kept, paid_off = comparison.new, comparison.paid_off
         counts["baseline"] = comparison.accepted
+        baseline_files_read = len(baseline.files() & {prefix + rel for _, rel in discovered.files})
+    elif baseline is not None:
+        counts["baseline"] = 0
     kept.sort(key=Finding.sort_key)
     fixme.sort(key=Finding.sort_key)
     errors.sort(key=lambda error: (error["path"], error["message"]))
     files = len(discovered.files) if reported is None else sum(1 for _, rel in discovered.files if reported(rel))
     return ScanResult(root=str(root), findings=kept, errors=errors, files_scanned=files,
                       counts=counts, enabled=enabled_codes, fixme=fixme, baseline_fixed=len(paid_off),
-                      paid_off=paid_off, project=project, metrics=metrics)
+                      paid_off=paid_off, baseline_files_read=baseline_files_read, project=project,
+                      metrics=metrics)
 
 
 # -- per-file phase ---------------------------------------------------------------------------
@@ -409,7 +423,8 @@ def _apply_per_file_ignores(findings: list[Finding], settings: Settings) -> list
     return kept
 
 
-def _apply_directives(findings: list[Finding], directives: dict[str, list[Directive]], enabled: set[str]):
+def _apply_directives(findings: list[Finding], directives: dict[str, list[Directive]], enabled: set[str],
+                      prefix: str = ""):
     counts = Counter({"ignored": 0, "fixme": 0})
     used: set[tuple[str, int]] = set()
     out: list[Finding] = []
@@ -450,7 +465,7 @@ def _apply_directives(findings: list[Finding], directives: dict[str, list[Direct
             extra.append(make_finding(UnusedSuppression, path, span,
                                       f"Suppression `{_shorten(directive.text)}` matches no finding on the line it covers."))
     extra = [finding for finding in extra if finding.rule in enabled]
-    return out, dict(counts), _fingerprint(extra)
+    return out, dict(counts), _fingerprint(extra, prefix)
 
 
 def _shorten(text: str, limit: int = 60) -> str:

@@ -232,3 +232,113 @@ def test_readme_baseline_commands_work_as_written(churn, tmp_path):
     finally:
         os.chdir(old)
     assert len(entries(churn / "debtscan-baseline.json")) == len(entries(tmp_path / "baseline.json"))
+
+
+# -- one root for baseline paths, whatever is scanned and from where ------------------------------
+
+NESTED = {"pyproject.toml": CONFIG, ".git/HEAD": "ref: refs/heads/main\n",
+          "top.py": "P = '/data/top.csv'\n",
+          "pkg/a.py": "import numpy as np\nx = np.random.rand(3)\n",
+          "pkg/deep/b.py": "Q = '/data/b.csv'\n"}
+
+
+@pytest.fixture
+def nested(tmp_path) -> Path:
+    """A checkout with no config: the project root is the checkout's top."""
+    repo = write_project(tmp_path / "repo", {**NESTED, "pyproject.toml": "[project]\nname = 'nested'\n"})
+    assert run("baseline", "write", repo, "-o", repo / "baseline.json").exit_code == 0
+    assert len(entries(repo / "baseline.json")) == 3
+    return repo
+
+
+def in_directory(directory: Path, *args):
+    old = os.getcwd()
+    os.chdir(directory)
+    try:
+        return CliRunner().invoke(main, [str(arg) for arg in args])
+    finally:
+        os.chdir(old)
+
+
+@pytest.mark.parametrize("config", [True, False], ids=["config", "git-top"])
+def test_prune_from_a_subdirectory_or_on_one_keeps_every_unpaid_entry(tmp_path, config):
+    """`baseline prune` run from a subdirectory, or on one, once emptied the baseline
+    ("Removed 12 paid-off entries; 0 remain.", exit 0)."""
+    files = dict(NESTED) if config else {key: value for key, value in NESTED.items() if key != "pyproject.toml"}
+    repo = write_project(tmp_path / "repo", files)
+    assert run("baseline", "write", repo, "-o", repo / "baseline.json").exit_code == 0
+    before = entries(repo / "baseline.json")
+    assert len(before) >= 3
+    for where, args in [(repo / "pkg", ["baseline", "prune", "-b", "../baseline.json"]),
+                        (repo / "pkg", ["baseline", "prune", ".", "-b", repo / "baseline.json"]),
+                        (repo, ["baseline", "prune", "pkg", "-b", "baseline.json"]),
+                        (repo, ["baseline", "prune", "pkg/deep", "-b", "baseline.json"]),
+                        (repo / "pkg" / "deep", ["baseline", "prune", "b.py", "-b", repo / "baseline.json"])]:
+        result = in_directory(where, *args)
+        assert result.exit_code == 0, (where, args, result.output)
+        assert "Removed 0 paid-off entries" in result.output, (where, args, result.output)
+        assert entries(repo / "baseline.json") == before
+
+
+def test_check_from_a_subdirectory_accepts_the_baselined_findings(nested):
+    """`check --baseline` from a subdirectory once reported every accepted finding as new."""
+    for where, args in [(nested / "pkg", [".", "--baseline", "../baseline.json"]),
+                        (nested, ["pkg/deep", "--baseline", "baseline.json"]),
+                        (nested / "pkg", ["deep/b.py", "--baseline", nested / "baseline.json", "--format", "json"])]:
+        result = in_directory(where, *args, "--min-confidence", "low")
+        assert result.exit_code == 0, (where, args, result.output)
+        assert "debtscan: warning" not in result.output
+
+
+def test_paid_off_debt_in_a_subdirectory_is_pruned_from_it(nested):
+    (nested / "pkg" / "deep" / "b.py").write_text("Q = 'data/b.csv'\n")
+    result = in_directory(nested / "pkg", "baseline", "prune", "-b", "../baseline.json")
+    assert result.exit_code == 0 and "Removed 1 paid-off entry; 2 remain." in result.output, result.output
+    assert sorted(entry["path"] for entry in entries(nested / "baseline.json")) == ["pkg/a.py", "top.py"]
+
+
+def test_the_baseline_records_its_root_relative_to_itself(nested, tmp_path):
+    assert json.loads((nested / "baseline.json").read_text())["root"] == "."
+    (tmp_path / "elsewhere").mkdir()
+    result = in_directory(nested / "pkg", "baseline", "write", ".", "-o", tmp_path / "elsewhere" / "b.json")
+    assert result.exit_code == 0, result.output
+    document = json.loads((tmp_path / "elsewhere" / "b.json").read_text())
+    assert document["root"] == "../repo" and [entry["path"] for entry in document["findings"]] == ["pkg/a.py", "pkg/deep/b.py"]
+    assert run(nested, "--baseline", tmp_path / "elsewhere" / "b.json", "--select", "DS1").exit_code == 0
+
+
+def test_prune_refuses_a_scan_that_reads_none_of_the_baselined_files(nested, tmp_path):
+    other = write_project(tmp_path / "other", {"pyproject.toml": CONFIG, "c.py": "x = 1\n"})
+    result = run("baseline", "prune", other, "-b", nested / "baseline.json")
+    assert result.exit_code == 2, result.output
+    assert "none of the 3 baseline entries names a file this scan read" in result.output
+    assert len(entries(nested / "baseline.json")) == 3
+    checked = run(other, "--baseline", nested / "baseline.json")
+    assert checked.exit_code == 0 and "warning: " in checked.output and "none of the 3" in checked.output
+
+
+def test_a_file_that_cannot_be_read_keeps_the_entries_other_files_owe_it(tmp_path):
+    """Prune once trusted a scan in which a file could not be read: it dropped entries of other
+    files (a train/serve copy is judged by both sides), and the gate failed once the file was
+    readable again."""
+    source = FIXTURES / "rules" / "skew" / "exact_copy"
+    repo = write_project(tmp_path / "repo", {name: (source / name).read_text() for name in ("train.py", "serve.py")})
+    assert run("baseline", "write", repo, "-o", tmp_path / "b.json").exit_code == 0
+    before = entries(tmp_path / "b.json")
+    assert [entry["rule"] for entry in before] == ["DS401"] and before[0]["path"] == "serve.py"
+    train = repo / "train.py"
+    readable = train.read_bytes()
+    train.write_bytes(b'NAME = "caf\xe9"\n' + readable)  # DS002: cannot be decoded, so not analysed
+    result = run("baseline", "prune", repo, "-b", tmp_path / "b.json")
+    assert result.exit_code == 0 and "Removed 0 paid-off entries" in result.output, result.output
+    train.write_bytes(readable)
+    assert run(repo, "--baseline", tmp_path / "b.json").exit_code == 0
+
+
+@pytest.mark.parametrize("content", ['{"version": 7, "findings": []}', '{"findings": [{"fingerprint": "x"}]}',
+                                     '{"version": 1, "tool": "other", "findings": []}'])
+def test_a_baseline_of_an_unknown_version_or_tool_is_refused(tmp_path, content):
+    write_project(tmp_path / "repo", {"a.py": "x = 1\n", "pyproject.toml": CONFIG})
+    (tmp_path / "b.json").write_text(content)
+    result = CliRunner().invoke(main, [str(tmp_path / "repo"), "--baseline", str(tmp_path / "b.json")])
+    assert result.exit_code == 2 and "is not supported" in result.output, result.output
