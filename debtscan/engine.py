@@ -133,7 +133,7 @@ class FileContext:
             start_line, start_column, end_line_raw, end_column = code_range
             cell, line = self.source.place(start_line)
             end_cell, end_line = self.source.place(end_line_raw)
-            snippet = lines[start_line - 1] if 0 < start_line <= len(lines) else ""
+            snippet = self.source.line_as_written(start_line, lines)
             resolved[node] = {
                 "line": line,
                 "column": start_column,

@@ -20,7 +20,8 @@ import builtins
 
 import libcst as cst
 
-BUILTIN_NAMES = frozenset(dir(builtins))
+# `get_ipython` is the builtin IPython adds: notebooks' `!cmd` lines become calls of it (`source.shell_call`)
+BUILTIN_NAMES = frozenset(dir(builtins)) | {"get_ipython"}
 
 # A binding to this marker hides outer bindings without resolving to anything.
 LOCAL = ""

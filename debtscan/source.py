@@ -63,6 +63,9 @@ class Source:
     cells: list[tuple[int, str]] = field(default_factory=list)
     # For notebooks: cell number -> the line of the .ipynb file each of its lines is stored on.
     file_lines: dict[int, list[int]] = field(default_factory=dict)
+    # For notebooks: (cell, line) -> the line as written, where the parsed text reads otherwise
+    # (`!wget $url` parsed as the call IPython makes of it), so reports quote what people wrote.
+    written: dict[tuple[int, int], str] = field(default_factory=dict)
 
     @property
     def is_notebook(self) -> bool:
@@ -95,10 +98,18 @@ class Source:
         stored = self.file_lines.get(cell, ()) if cell is not None else ()
         return stored[line - 1] if 0 < line <= len(stored) else 0
 
+    def line_as_written(self, line: int, lines: list[str]) -> str:
+        """Line `line` of the parsed text (`lines`) as the file shows it."""
+        if self.written:
+            cell, inside = self.place(line)
+            if cell is not None and (cell, inside) in self.written:
+                return self.written[(cell, inside)]
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
     def without_cell(self, number: int, problem: FileProblem) -> "Source":
         """The same notebook without cell `number`, which `problem` explains."""
         kept = [(cell, code) for cell, code in self.cells if cell != number]
-        return _joined(self.path, kept, [*self.problems, problem], self.file_lines)
+        return replace(_joined(self.path, kept, [*self.problems, problem], self.file_lines), written=self.written)
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -228,6 +239,7 @@ def decode_notebook(data: bytes, path: str) -> Source | FileProblem:
         return Source(path=path, text="", cell_map={})  # an R or Julia notebook holds no Python to check
     cells: list[tuple[int, str]] = []
     problems: list[FileProblem] = []
+    written: dict[tuple[int, int], str] = {}
     for number, cell in enumerate(document["cells"], start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
@@ -238,13 +250,18 @@ def decode_notebook(data: bytes, path: str) -> Source | FileProblem:
             problems.append(FileProblem(path, "notebook", f"cell {number} has a source that is neither text nor "
                                                           f"a list of lines", cell=number))
             continue
-        code = mask_magics(_normalise_newlines(raw))
+        original = _normalise_newlines(raw)
+        code = mask_magics(clean_cell(original))
         problem = syntax_problem(code, path, cell=number)
         if problem is not None:
             problems.append(problem)
             continue
         cells.append((number, code))
+        if code != original:
+            written.update(((number, index), before) for index, (before, after)
+                           in enumerate(zip(original.split("\n"), code.split("\n")), start=1) if before != after)
     joined = _joined(path, cells, problems, _file_lines(text, document["cells"]) if cells or problems else {})
+    joined.written = written
     joined.problems = [replace(problem, file_line=joined.cell_file_line(problem.cell, problem.line))
                        if problem.cell is not None else problem for problem in problems]
     return joined
@@ -336,6 +353,75 @@ def _joined(path: str, cells: list[tuple[int, str]], problems: list[FileProblem]
                   file_lines=file_lines or {})
 
 
+SHELL_EXPANSION = re.compile(r"\$\$|\$([A-Za-z_][A-Za-z0-9_]*)|\{([^{}\"'\\\\]+)\}")
+
+
+def shell_call(command: str) -> str:
+    """`!cmd $name {expr}` as the call IPython runs for it, `get_ipython().system(f"cmd {name} {expr}")`,
+    so a download in a notebook (`!wget $url -O data.csv`) is seen like one in a script.
+    A command whose expansions are not Python stays `pass`."""
+    pieces = []
+    at = 0
+    for match in SHELL_EXPANSION.finditer(command):
+        pieces.append(_fstring_literal(command[at:match.start()]))
+        name, expression = match.group(1), match.group(2)
+        if name is None and expression is None:
+            pieces.append("$")
+        elif name is not None or _is_expression(expression):
+            pieces.append("{" + (name or expression.strip()) + "}")
+        else:  # `{}` of `find -exec`, `{print $1}` of awk: IPython leaves them as they are
+            pieces.append(_fstring_literal(match.group(0)))
+        at = match.end()
+    pieces.append(_fstring_literal(command[at:]))
+    call = 'get_ipython().system(f"' + "".join(pieces) + '")'
+    return call if _is_expression(call) else "pass"
+
+
+def _is_expression(text: str) -> bool:
+    try:
+        ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _fstring_literal(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace('"', '\\"').replace("{", "{{").replace("}", "}}")
+            .replace("\n", " "))
+
+
+def clean_cell(code: str) -> str:
+    """IPython's input cleanup, which runs before a cell is parsed: a cell whose first line is
+    indented loses that indent on every line (`leading_indent`), and `>>> `/`... ` or
+    `In [1]: ` prompts pasted from a console are dropped (`classic_prompt`, `ipython_prompt`).
+    Line counts never change."""
+    lines = code.split("\n")
+    first = next((line for line in lines if line.strip()), None)
+    if first is None:
+        return code
+    if first.startswith((">>> ", ">>>\t")) or first.rstrip() == ">>>":
+        lines = [_without_prompt(line, (">>> ", "... ", ">>>", "...")) for line in lines]
+    elif PROMPT_IN.match(first):
+        lines = [PROMPT_IN.sub("", line, count=1) if PROMPT_IN.match(line) else PROMPT_GOES_ON.sub("", line, count=1)
+                 for line in lines]
+    first = next(line for line in lines if line.strip()) if any(line.strip() for line in lines) else ""
+    indent = first[: len(first) - len(first.lstrip())]
+    if indent:
+        lines = [line[len(indent):] if line.startswith(indent) else line for line in lines]
+    return "\n".join(lines)
+
+
+PROMPT_IN = re.compile(r"^In \[\d+\]: ?")
+PROMPT_GOES_ON = re.compile(r"^\s*\.\.\.+: ?")
+
+
+def _without_prompt(line: str, prompts: tuple[str, ...]) -> str:
+    for prompt in prompts:
+        if line.startswith(prompt):
+            return line[len(prompt):]
+    return line
+
+
 def mask_magics(code: str) -> str:
     """Replace IPython-only syntax with Python of the same shape and line count.
 
@@ -357,11 +443,17 @@ def mask_magics(code: str) -> str:
         indent = line[: len(line) - len(stripped)]
         assigned = ASSIGNED_MAGIC.match(line)
         if scanner.at_statement_start() and (stripped.startswith(("%", "!")) or assigned):
-            lines[index] = assigned.group(1) + "None" if assigned and not stripped.startswith(("%", "!")) \
-                else indent + "pass"
+            start = index
+            command = stripped[1:] if stripped.startswith("!") and not stripped.startswith("!!") else None
             while line.endswith("\\") and index + 1 < len(lines):  # `!cmd \` goes on, as IPython reads it
                 index += 1
+                if command is not None:
+                    command = command[:-1] + " " + lines[index].strip()
                 line, lines[index] = lines[index], ""
+            if assigned and not stripped.startswith(("%", "!")):
+                lines[start] = assigned.group(1) + "None"
+            else:
+                lines[start] = indent + (shell_call(command) if command is not None else "pass")
         elif scanner.at_statement_start():
             state = scanner.state()
             code_part = scanner.feed(line)

@@ -87,6 +87,9 @@ def conditions_hold(call: cst.Call, when: dict, defaults: dict, positions: dict 
 def call_text(call: cst.Call) -> str:
     """How a call reads in the source, for messages: `np.random.rand`, `.shuffle`."""
     func = call.func
+    shell = _notebook_shell_word(call)
+    if shell is not None:
+        return shell
     parts = []
     while isinstance(func, cst.Attribute):
         parts.append(func.attr.value)
@@ -95,3 +98,22 @@ def call_text(call: cst.Call) -> str:
         parts.append(func.value)
         return ".".join(reversed(parts))
     return "." + ".".join(reversed(parts)) if parts else "call"
+
+
+def _notebook_shell_word(call: cst.Call) -> str | None:
+    """`!wget` for the call a notebook's `!wget …` line is read as (`get_ipython().system(…)`)."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value in ("system", "getoutput")
+            and isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name)
+            and func.value.func.value == "get_ipython" and call.args):
+        return None
+    value = call.args[0].value
+    parts = value.parts if isinstance(value, cst.FormattedString) else ()
+    head = parts[0].value if parts and isinstance(parts[0], cst.FormattedStringText) else ""
+    words = head.split()
+    return "!" + words[0] if words else "!"
+
+
+def shown_call(text: str) -> str:
+    """A call as a message quotes it: `np.load(...)`, or a notebook's shell line as `!wget`."""
+    return f"`{text}`" if text.startswith("!") else f"`{text}(...)`"

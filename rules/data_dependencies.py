@@ -16,6 +16,7 @@ from typing import Iterable
 from debtscan.engine import make_finding, span_location
 from debtscan.model import Confidence, Finding, Location
 from debtscan.rule import ProjectRule
+from ._calls import shown_call
 from .dataflow import Access, DataFlow
 from .io_facts import IOCollector
 from .roles import KEY as ROLES_KEY
@@ -334,7 +335,7 @@ class UnstableDataSource(_DataRule):
     @staticmethod
     def _describe(access: Access) -> tuple[str, str]:
         location = shown_path(access.location)
-        call = f"`{access.text}(...)`"
+        call = shown_call(access.text)
         if access.moving:
             return (f"{call} uses `{location}`, which names a moving reference (a branch, `latest` or a registry stage), "
                     f"so the data or model behind it changes without any change to this code.",

@@ -152,7 +152,7 @@ class Program:
     stages: list[Stage] = field(default_factory=list)
     fits: bool = False
     web: bool = False
-    downloads: bool = False  # fetches remote data, which may land in files we cannot name
+    downloads: bool = False  # fetches remote data, which may land in files we cannot name (`_fetches_unnamed`)
 
     @property
     def declared(self) -> bool:
@@ -230,8 +230,7 @@ class DataFlow:
         program = Program(entry=entry, files=files, stages=self.stages_by_script.get(entry, []))
         program.fits = any(self._io(path).get("fits") for path in files)
         program.web = any(self._io(path).get("web") for path in files)
-        program.downloads = any(event.get("fetch") and event["op"] == "read"
-                                for path in files for event in self._io(path).get("events", []))
+        program.downloads = any(_fetches_unnamed(self._io(path).get("events", [])) for path in files)
         return program
 
     def programs_of(self, path: str) -> list[str]:
@@ -807,3 +806,31 @@ def dataflow(project) -> DataFlow:
 
 
 __all__ = ["Access", "DataFlow", "Program", "dataflow", "Any"]
+
+
+ARCHIVE_SUFFIXES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar")
+
+
+def _fetches_unnamed(events: list[dict]) -> bool:
+    """Whether a file fetches remote data that may land in files nobody can name from the code:
+    a fetch with no local file written by the same call, or one written into a directory or an
+    archive (`wget -P data/`, `… -O data.zip` then unzipped). A download to a named file
+    (`!wget URL -O data.csv`, `urlretrieve(URL, "data.csv")`) is the writer of that file."""
+    named = set()
+    for event in events:
+        if event["op"] == "write" and event.get("download"):
+            names = [_last_literal(path) for path in event.get("paths", [])]
+            if names and all(name and "." in name and not name.lower().endswith(ARCHIVE_SUFFIXES) for name in names):
+                named.add(_where(event))
+    return any(event.get("fetch") and event["op"] == "read" and _where(event) not in named for event in events)
+
+
+def _where(event: dict) -> tuple:
+    span = event.get("span") or {}
+    return span.get("cell"), span.get("line"), span.get("column")
+
+
+def _last_literal(path: list) -> str | None:
+    """The file name a template ends with, when it ends in written-out text."""
+    tail = path[-1] if path else None
+    return tail.rsplit("/", 1)[-1] if isinstance(tail, str) else None

@@ -1125,10 +1125,26 @@ def _destination(rest: list[list[Template]], remote: list[Template], command: di
     for at, word in enumerate(rest[:-1]):
         if _word(word) in command.get("to_options", ()):
             return rest[at + 1]
+    if command.get("basename") or any(_word(word) in command.get("basename_options", ()) for word in rest):
+        return _remote_basename(remote)
     if not command.get("to_follows"):
         return None
     after = rest[rest.index(remote) + 1:]
     return next((word for word in after if not (_word(word) or "").startswith("-")), None)
+
+
+def _remote_basename(remote: list[Template]) -> list[Template] | None:
+    """The file name a download of `remote` is saved under by default: the last part of its
+    path, when that is written out (`…/data.csv?raw=1` -> `data.csv`)."""
+    names = []
+    for template in remote:
+        tail = template[-1] if template else None
+        if not isinstance(tail, str) or "/" not in tail:
+            continue
+        name = tail.rsplit("/", 1)[1].split("?", 1)[0].split("#", 1)[0]
+        if name:
+            names.append((name,))
+    return names or None
 
 
 def _dataset_names(node: cst.BaseExpression) -> list[str]:

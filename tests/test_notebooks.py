@@ -15,7 +15,7 @@ from debtscan.config import Settings
 from debtscan.model import Confidence
 from debtscan.report import FORMATS, render
 from debtscan.runner import scan
-from debtscan.source import decode_notebook, mask_magics
+from debtscan.source import clean_cell, decode_notebook, mask_magics, shell_call
 
 from helpers import found, write_project
 
@@ -283,6 +283,38 @@ def test_masked_cells_parse_and_keep_their_line_count(cell):
 ])
 def test_python_that_looks_like_a_magic_is_left_alone(cell):
     assert mask_magics(cell) == cell
+
+
+@pytest.mark.parametrize("command,call", [
+    ("wget $url -O data.csv", 'get_ipython().system(f"wget {url} -O data.csv")'),
+    ("ls {path.parent} $$HOME", 'get_ipython().system(f"ls {path.parent} $HOME")'),
+    ('pip install "numpy>=2"', 'get_ipython().system(f"pip install \\"numpy>=2\\"")'),
+    ("find . -exec wc -l {} \\;", 'get_ipython().system(f"find . -exec wc -l {{}} \\\\;")'),
+    ("awk '{print $1}' f.txt", 'get_ipython().system(f"awk \'{{print $1}}\' f.txt")'),
+    ("echo {oops(}", 'get_ipython().system(f"echo {{oops(}}")'),
+])
+def test_shell_lines_become_the_call_ipython_makes(command, call):
+    """IPython runs `!cmd` as `get_ipython().system(...)`, expanding `$name` and `{expr}`; what it
+    would not expand stays text, so the call always parses."""
+    assert shell_call(command) == call
+    compile(call, "cell", "eval")
+
+
+def test_a_shell_line_is_quoted_as_written():
+    source = decode_notebook(notebook("url = 'https://example.com/a.csv'\n!wget $url").encode(), "nb.ipynb")
+    assert source.text.split("\n")[1] == 'get_ipython().system(f"wget {url}")'
+    assert source.line_as_written(2, source.text.split("\n")) == "!wget $url"
+
+
+@pytest.mark.parametrize("cell,cleaned", [
+    (" import os\n x = 1\n\n y = 2", "import os\nx = 1\n\ny = 2"),
+    ("\n    for a in b:\n        pass", "\nfor a in b:\n    pass"),
+    (">>> import os\n>>> for i in x:\n...     pass", "import os\nfor i in x:\n    pass"),
+    ("In [3]: total = 1\n   ...: total += 1", "total = 1\ntotal += 1"),
+    ("x = 1\n    y = 2", "x = 1\n    y = 2"),  # an indent after the first line is an error IPython keeps
+])
+def test_cells_are_cleaned_as_ipython_cleans_them(cell, cleaned):
+    assert clean_cell(cell) == cleaned
 
 
 def test_python_cell_magics_keep_their_body():
