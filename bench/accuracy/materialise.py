@@ -5,7 +5,8 @@
 A tree comes from a local git mirror when MIRRORDIR/owner+name holds one (a bare repository
 or a checkout's .git, at any depth below it), else from a partial clone of the repository on
 GitHub kept in WORK/.clones/. Only the pinned `subdir` is written when one is set. The tree
-has no .git, and no file of 4 MiB or more (those are listed in WORK/owner+name.left-out).
+has no .git, and no file of 4 MiB or more (those are listed in WORK/owner+name.left-out; a
+data file among them is written empty).
 WORK/owner+name.commit records what was written, so a second run skips the trees already at
 their commit.
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 LARGE = 4 * 1024 * 1024  # files this large or larger are not written
+CODE_SUFFIXES = (".py", ".pyi", ".ipynb")
 
 try:
     import tomllib
@@ -130,7 +132,9 @@ def extract(name: str, git_dir: Path, commit: str, subdir: str, target: Path) ->
 
     What `git archive | tar -x` writes, less the files of LARGE bytes or more: the mirrors
     lack them (data, weights, notebooks with large outputs) and a clone does not fetch them,
-    so a tree is the same whichever source it came from. Returns the files left out.
+    so a tree is the same whichever source it came from. A data file left out is written empty,
+    so that the tree still shows the checkout has it; a notebook or module is not written at all.
+    Returns the files left out.
     """
     listing = git("ls-tree", "-r", "-z", "--full-tree", commit, *([subdir] if subdir else []), git_dir=git_dir)
     if listing.returncode != 0:
@@ -166,6 +170,10 @@ def extract(name: str, git_dir: Path, commit: str, subdir: str, target: Path) ->
             destination.write_bytes(content)
             if mode == b"100755":
                 destination.chmod(0o755)
+    for _, _, path in left_out:
+        if not path.endswith(CODE_SUFFIXES):  # a data file still shows that the checkout has it
+            (target / path).parent.mkdir(parents=True, exist_ok=True)
+            (target / path).touch()
     return sorted(path for _, _, path in left_out)
 
 
