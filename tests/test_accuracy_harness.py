@@ -178,7 +178,7 @@ print(json.dumps({"findings": [], "errors": [], "summary": {"files": 1}}))
 """
 
 
-def test_a_kept_report_is_reused_until_the_digest_the_tree_or_rescan_says_otherwise(tmp_path):
+def test_a_kept_report_is_reused_until_debtscan_or_the_tree_changes_or_rescan_is_asked(tmp_path):
     fake = tmp_path / "fake.py"
     fake.write_text(FAKE_DEBTSCAN)
     counter = tmp_path / "count"
@@ -200,9 +200,12 @@ def test_a_kept_report_is_reused_until_the_digest_the_tree_or_rescan_says_otherw
     (work / "o+r.commit").write_text("b" * 40 + "\n")
     score.report_for(pin, work, command, identity, False, None)
     assert runs() == 4
+    (work / "o+r" / "new.py").write_text("x = 1\n")
+    score.report_for(pin, work, command, identity, False, None)
+    assert runs() == 5
     score.report_for(pin, work, command, {"version": "1.0", "digest": None}, False, None)
     score.report_for(pin, work, command, {"version": "1.0", "digest": None}, False, None)
-    assert runs() == 6  # no digest: never reused
+    assert runs() == 7  # no digest: never reused
 
 
 def test_a_failing_scan_is_recorded_not_raised(tmp_path):

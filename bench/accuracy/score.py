@@ -382,9 +382,21 @@ def scan(command: list[str], tree: Path, jobs: int | None) -> dict:
     return {"exit": done.returncode, "error": error, "report": report}
 
 
+def tree_digest(tree: Path) -> str:
+    """A digest of the tree's file names and sizes, so that a tree changed in place is scanned again."""
+    digest = hashlib.sha256()
+    for folder, dirs, files in os.walk(tree):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(folder, name)
+            size = path.lstat().st_size
+            digest.update(f"{path.relative_to(tree).as_posix()}\0{size}\0".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()[:16]
+
+
 def report_for(pin: dict, work: Path, command: list[str], identity: dict, rescan: bool, jobs: int | None) -> dict:
     tree, stamp = work / slug(pin["name"]), work / f"{slug(pin['name'])}.commit"
-    stamp_text = stamp.read_text().strip() if stamp.is_file() else ""
+    stamp_text = (stamp.read_text().strip() if stamp.is_file() else "") + " " + tree_digest(tree)
     cached = None
     if identity["digest"]:
         folder = work / "reports" / f"{identity['version']}-{identity['digest'][:12]}"
