@@ -90,6 +90,17 @@ def synthetic():
     return reports, labels
 
 
+def test_labels_written_for_sampled_findings_are_tallied_apart():
+    reports = {"o/r": [finding("a.py", 1, "DS101", "randomness"), finding("a.py", 10, "DS101", "randomness"),
+                       finding("a.py", 20, "DS101", "randomness")]}
+    labels = {"o/r": [score.Label("o/r", "a.py", 1, "randomness", "no", "r"),
+                      score.Label("o/r", "a.py", 10, "randomness", "yes", "r", sampled=True),
+                      score.Label("o/r", "a.py", 20, "randomness", "no", "r", sampled=True)]}
+    result = score.score(reports, labels)
+    assert as_tuple(result.sampled) == (2, 1, 1, 0, 0, 0)
+    assert as_tuple(result.total) == (3, 1, 2, 0, 1, 1)
+
+
 def as_tuple(tally):
     return (tally.findings, tally.tp, tally.fp, tally.unlabelled, tally.yes_labels, tally.recalled)
 
@@ -141,7 +152,7 @@ def test_sample_and_template_lines():
     assert score.sample_line("o/r", f) == "o/r n.ipynb:2 DS303 medium (cell 4) loads x"
     entry = json.loads(score.template_line("o/r", f))
     assert entry == {"repo": "o/r", "path": "n.ipynb", "line": 2, "cell": 4, "family": "data-dependency",
-                     "rule": "DS303", "verdict": "?", "reason": ""}
+                     "rule": "DS303", "verdict": "?", "reason": "", "sampled": True}
     assert score.parse_label("o/r", json.dumps(entry), "t:1").verdict == "?"
 
 

@@ -38,7 +38,7 @@ from materialise import Failure, load_pins, select, slug  # noqa: E402
 LEVELS = ("low", "medium", "high")
 LINE_SLACK = 2
 LABEL_KEYS = {"path", "line", "family", "verdict", "reason"}
-OPTIONAL_LABEL_KEYS = {"rule", "cell", "repo"}
+OPTIONAL_LABEL_KEYS = {"rule", "cell", "repo", "sampled"}
 VERDICTS = {"yes", "no", "?"}
 
 
@@ -54,6 +54,7 @@ class Label:
     reason: str
     rule: str | None = None
     cell: int | None = None
+    sampled: bool = False  # written for a finding drawn by --sample, so free of the labeller's choice
     where: str = ""  # file:line of the label, for messages
 
 
@@ -78,8 +79,11 @@ def parse_label(repo: str, text: str, where: str) -> Label:
         value = data.get(key)
         if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
             raise Failure(f"{where}: {key} must be {'a number' if kind is int else 'a string'}")
+    if not isinstance(data.get("sampled", False), bool):
+        raise Failure(f"{where}: sampled must be true or false")
     return Label(repo=repo, path=data["path"], line=data["line"], family=data["family"], verdict=data["verdict"],
-                 reason=data["reason"], rule=data.get("rule"), cell=data.get("cell"), where=where)
+                 reason=data["reason"], rule=data.get("rule"), cell=data.get("cell"),
+                 sampled=data.get("sampled", False), where=where)
 
 
 def load_labels(folder: Path, repo: str) -> list[Label]:
@@ -155,6 +159,7 @@ class Score:
     rules: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     levels: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     total: Tally = field(default_factory=Tally)
+    sampled: Tally = field(default_factory=Tally)  # shown findings whose label is a sampled one
     unlabelled: list[tuple[str, dict]] = field(default_factory=list)
     pending_labels: int = 0
 
@@ -189,6 +194,7 @@ def score(reports: dict[str, list[dict]], labels: dict[str, list[Label]], min_co
             tallies = [result.levels[finding["confidence"]]]
             if shown(finding, min_confidence):
                 tallies += [result.families[finding["family"]], result.rules[finding["rule"]], result.total]
+                tallies += [result.sampled] if label is not None and label.sampled else []
                 recalled.update(id(lab) for lab in repo_labels if lab.verdict == "yes" and matches(finding, lab))
             for tally in tallies:
                 tally.findings += 1
@@ -226,7 +232,7 @@ def template_line(repo: str, finding: dict) -> str:
     entry = {"repo": repo, "path": finding["path"], "line": finding["line"]}
     if finding.get("cell") is not None:
         entry["cell"] = finding["cell"]
-    entry.update(family=finding["family"], rule=finding["rule"], verdict="?", reason="")
+    entry.update(family=finding["family"], rule=finding["rule"], verdict="?", reason="", sampled=True)
     return json.dumps(entry)
 
 
@@ -260,10 +266,10 @@ def table(title: str, rows: dict[str, Tally], name_width: int = 18) -> list[str]
 
 def render(result: Score, repos: list[dict], picked: list[tuple[str, dict]], problems: list[str]) -> str:
     out = [f"debtscan findings at or above {result.min_confidence} confidence, against the labels", ""]
-    head = f"{'repository':<48}{'files':>6}{'shown':>7}{'low+':>6}{'labels':>7}  note"
+    head = f"{'repository':<48}{'files':>6}{result.min_confidence + '+':>8}{'low+':>6}{'labels':>7}  note"
     out += [head, "-" * len(head)]
     for repo in repos:
-        out.append(f"{repo['name']:<48}{repo['files']:>6}{repo['shown']:>7}{repo['all']:>6}{repo['labels']:>7}  {repo['note']}".rstrip())
+        out.append(f"{repo['name']:<48}{repo['files']:>6}{repo['shown']:>8}{repo['all']:>6}{repo['labels']:>7}  {repo['note']}".rstrip())
     out += [""] + table("family", result.families)
     out += [""] + table("rule", result.rules)
     out += [""] + table("confidence", result.levels) + ["(each level counts its own findings, whatever --min-confidence)"]
@@ -273,7 +279,9 @@ def render(result: Score, repos: list[dict], picked: list[tuple[str, dict]], pro
                 f"precision {cell(ratio(t.tp, t.tp + t.fp))} on {t.tp + t.fp} labelled; "
                 f"recall {cell(ratio(t.recalled, t.yes_labels))} ({t.recalled} of {t.yes_labels} yes-labels)",
             f"weighted precision (each rule's precision weighted by its findings): {cell(weighted)}"
-            f" over the rules with labelled findings ({share}% of the findings)"]
+            f" over the rules with labelled findings ({share}% of the findings)",
+            f"precision on the labels of sampled findings: {cell(ratio(result.sampled.tp, result.sampled.findings))}"
+            f" on {result.sampled.findings} (the labels written for --sample draws, free of the labeller's choice)"]
     if result.pending_labels:
         out.append(f"labels still to decide (verdict \"?\"): {result.pending_labels}")
     out += ["", f"sample of unlabelled findings ({len(picked)} of {len(result.unlabelled)}):"]
@@ -293,6 +301,7 @@ def as_json(result: Score, repos: list[dict], picked: list[tuple[str, dict]], pr
         "rules": {k: v.as_dict() for k, v in sorted(result.rules.items())},
         "confidence": {k: result.levels[k].as_dict() for k in LEVELS if k in result.levels},
         "total": result.total.as_dict(),
+        "sampled": result.sampled.as_dict(),
         "weighted_precision": weighted,
         "weighted_precision_share_percent": share,
         "pending_labels": result.pending_labels,
