@@ -357,7 +357,10 @@ def identify(command: list[str]) -> dict:
         done = subprocess.run([python, "-c", DIGEST_SCRIPT], capture_output=True, text=True)
         if done.returncode == 0:
             return json.loads(done.stdout)
-    done = subprocess.run(command + ["--version"], capture_output=True, text=True)
+    try:
+        done = subprocess.run(command + ["--version"], capture_output=True, text=True)
+    except OSError as error:
+        raise Failure(f"cannot run {shlex.join(command)}: {error.strerror}") from None
     if done.returncode != 0:
         raise Failure(f"cannot run {shlex.join(command)}: {(done.stderr or done.stdout).strip()[-300:]}")
     return {"version": done.stdout.strip().split()[-1], "digest": None}
@@ -443,6 +446,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     command = shlex.split(args.debtscan) if args.debtscan else [sys.executable, "-m", "debtscan"]
     progress = sys.stderr
+    if not args.work.is_dir():
+        print(f"error: --work {args.work} is not a folder (write the trees with materialise.py first)", file=sys.stderr)
+        return 2
     try:
         pins = select(load_pins(args.pins), args.only)
         identity = identify(command)
