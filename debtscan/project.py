@@ -16,13 +16,16 @@ from debtscan.cache import plain
 from debtscan.model import MODULE_SCOPE, FileFacts
 
 if TYPE_CHECKING:
+    from debtscan.suppress import Directive
     from debtscan.cache import Cache
 
 
 class Project:
     def __init__(self, facts: Iterable[FileFacts], catalog: dict[str, Any], options: dict[str, Any] | None = None,
-                 root: Path | None = None, store: "Cache | None" = None) -> None:
+                 root: Path | None = None, store: "Cache | None" = None,
+                 directives: "dict[str, list[Directive]] | None" = None) -> None:
         self.files: dict[str, FileFacts] = {item.path: item for item in sorted(facts, key=lambda f: f.path)}
+        self.directives = directives or {}  # each file's suppression comments (`suppressed`)
         self.catalog = catalog
         self.options = options or {}
         self.root = root  # the scanned root: project rules read manifests (dvc.yaml, ...) under it
@@ -33,6 +36,15 @@ class Project:
         self.memo: dict[str, Any] = {}
         self.store = store  # the scan's cache, for `remembered`
         self._functions: dict[tuple[str, str], tuple[str, str] | None] = {}
+
+    def suppressed(self, rule: str, path: str, span: dict) -> bool:
+        """Whether a finding of `rule` at `span` of `path` would be suppressed by a comment. A rule
+        that reports many places as one finding asks this, so that each place stays suppressible:
+        a suppressed place is reported on its own (and so suppressed), not as part of the group."""
+        line = span.get("line", 0)
+        return any(directive.kind != "malformed" and directive.covers(rule)
+                   and directive.applies_to(span.get("cell"), line, span.get("end_line") or line)
+                   for directive in self.directives.get(path, ()))
 
     def remembered(self, name: str, inputs: bytes, compute: Callable[[], Any], valid: Callable[[Any], bool]) -> Any:
         """`compute()` as plain data (`cache.plain`), kept in the scan's cache under `name` and

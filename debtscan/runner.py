@@ -107,7 +107,7 @@ def _scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None, b
     project = Project([result.facts for result in results if result.facts is not None], catalog,
                       options={"enabled": enabled_codes, "roles": settings.roles, "glue": settings.glue,
                                "root": str(root), "data": settings.data, "data_origin": settings.config_path},
-                      root=root, store=_project_store(cache_dir, setup))
+                      root=root, store=_project_store(cache_dir, setup), directives=directives)
     metrics: dict = {}
     for rule in enabled:
         if isinstance(rule, type) and issubclass(rule, ProjectRule):

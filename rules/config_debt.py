@@ -22,13 +22,13 @@ from debtscan.engine import make_finding, span_location
 from debtscan.model import MODULE_SCOPE, Confidence, Finding, Location
 from debtscan.rule import Collector, FileRule, ProjectRule
 from ._calls import UNKNOWN, argument, call_text, conditions_hold, literal, positional, walk
+from .roles import is_test_file
 
 FAMILY = "config-debt"
 KEY = "config-debt"
 TRIGGERS = (b"optim", b"sklearn", b"keras", b"xgb", b"xgboost", b"lightgbm", b"lgb", b"catboost", b"Trainer",
             b"TrainingArguments", b"DataLoader", b"skorch", b"fastai", b"schedule", b"argparse", b"yaml", b"hydra",
             b"click", b"flags", b"typer", b"omegaconf", b"OmegaConf", b"gin", b"config", b"Settings", b"fire")
-TEST_FILE = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*$|_test\.py$|(^|/)conftest\.py$")
 MAX_LISTED = 3
 
 
@@ -110,10 +110,6 @@ def shown(node: cst.CSTNode) -> str:
     text = cst.Module(body=()).code_for_node(node)
     text = " ".join(text.split())
     return text if len(text) <= 40 else text[:39] + "…"
-
-
-def is_test_file(path: str) -> bool:
-    return TEST_FILE.search(path) is not None
 
 
 class HyperparameterCollector(Collector):

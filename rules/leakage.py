@@ -26,7 +26,8 @@ from debtscan.model import Confidence, Severity
 from debtscan.names import dotted
 from debtscan.rule import FileRule
 from ._calls import argument, keyword, literal
-from .config_debt import is_test_file, name_words
+from .config_debt import name_words
+from .roles import is_test_file
 
 FAMILY = "data-leakage"
 LEARNS = {"nothing": 0, "vocabulary": 1, "statistics": 2, "labels": 3}

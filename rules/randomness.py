@@ -8,16 +8,24 @@ per draw, whether a seed is in force on some path that reaches it (see `rules/se
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 import libcst as cst
 
 from debtscan.catalog import CatalogIndex, index_by_name
-from debtscan.engine import make_finding
-from debtscan.model import Confidence, Finding
+from collections import defaultdict
+
+from debtscan.engine import make_finding, span_location
+from debtscan.model import MODULE_SCOPE, Confidence, Finding, Severity
 from debtscan.rule import Collector, FileRule, ProjectRule
 from ._calls import argument, call_text, conditions_hold, has_star, is_none, keyword, positional, walk
+from .dataflow import DataFlow
+from .io_facts import IOCollector
+from .roles import is_test_file
 from .seeding import SeedAnalysis
+
+MAX_RELATED = 50
 
 FAMILY = "randomness"
 TRIGGERS = (b"random", b"seed", b"shuffle", b"sample", b"torch", b"sklearn", b"DataLoader", b"Sampler", b"tensorflow", b"rng", b"jax")
@@ -37,6 +45,8 @@ class RandomnessIndex(CatalogIndex):
         self.method_shufflers = {entry["method"]: entry for entry in catalog.get("method_shufflers", [])}
         self.method_random_state = {entry["method"]: entry for entry in catalog.get("method_random_state", [])}
         self.method_draws = {method: entry for entry in catalog.get("method_draws", []) for method in entry.get("methods", [])}
+        self.method_seed_setters = {method: entry for entry in catalog.get("method_seed_setters", [])
+                                    for method in entry.get("methods", [])}
         self.entropy = set(catalog.get("entropy", {}).get("names", []))
         # an entropy call is named in the text wherever it is made (`t.time()`, `from time import time`)
         self.entropy_words = tuple(sorted({name.replace("()", "").rsplit(".", 1)[-1].encode() for name in self.entropy}))
@@ -44,6 +54,12 @@ class RandomnessIndex(CatalogIndex):
         self.generator_instances = tuple(f"{name}()" for name in self.generators)
         # longest alias first, so tensorflow.compat.v1.random wins over tensorflow.compat.v1
         self.aliases = sorted(catalog.get("aliases", {}).items(), key=lambda item: -len(item[0]))
+        dummy = catalog.get("dummy_inputs", {})
+        self.dummy_sinks = frozenset(dummy.get("sinks", []))
+        self.dummy_sink_methods = frozenset(dummy.get("sink_methods", []))
+        self.dummy_sink_words = tuple(sorted({name.rsplit(".", 1)[-1] for name in self.dummy_sinks} | self.dummy_sink_methods))
+        self.dummy_scope = re.compile(r"(?:^|_)(?:%s)(?:_|$|\d)" % "|".join(map(re.escape, dummy.get("scope_words", []))),
+                                      re.I) if dummy.get("scope_words") else None
 
     def canonical(self, name: str | None) -> str | None:
         """The catalog's name for `name` (tf.compat.v1.random_uniform -> tensorflow.random_uniform)."""
@@ -98,14 +114,54 @@ class RandomnessCollector(Collector):
         self.index = RandomnessIndex.of(ctx.catalog)
         self.seeds: list[tuple[str, int, list[str]]] = []
         self.candidates: list[dict[str, Any]] = []
+        # dummy inputs: draws inside the arguments of an export, trace or profile call, or
+        # assigned to a name such a call takes in the same scope
+        self.sink_depth = 0
+        self.targets: list[str] = []
+        # names read anywhere, and read inside those calls: a draw is a dummy input only when
+        # every read of the name it is assigned to is inside one (counted where such a call may be)
+        self.count_names = bool(self.index.dummy_sinks) and any(
+            word in ctx.source.text for word in self.index.dummy_sink_words)
+        self.reads: dict[tuple[str, str], int] = defaultdict(int)
+        self.sink_reads: dict[tuple[str, str], int] = defaultdict(int)
 
     def _candidate(self, node: cst.Call, kind: str, stream: str, text: str, confidence: str = "high", **extra) -> None:
-        self.candidates.append({"kind": kind, "scope": self.ctx.scope, "order": self.ctx.order, "stream": stream,
+        scope = self.ctx.scope
+        dummy = self.sink_depth > 0 or bool(self.index.dummy_scope and self.index.dummy_scope.search(scope.rsplit(".", 1)[-1]))
+        self.candidates.append({"kind": kind, "scope": scope, "order": self.ctx.order, "stream": stream,
                                 "text": text, "confidence": confidence, "symbol": self.ctx.symbol,
-                                "span": self.ctx.span(node), **extra})
+                                "span": self.ctx.span(node), **({"dummy": True} if dummy else {}),
+                                **({"guarded": True} if self.ctx.in_main_guard else {}),
+                                **({"target": self.targets[-1]} if self.targets and not dummy else {}), **extra})
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        names = [target.target.value for target in node.targets if isinstance(target.target, cst.Name)]
+        self.targets.append(names[0] if len(names) == 1 and len(node.targets) == 1 else "")
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        self.targets.pop()
+
+    def _is_sink(self, node: cst.Call) -> bool:
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in self.index.dummy_sink_methods:
+            return True
+        name = self.index.canonical(self.ctx.qualify(node.func))
+        return bool(name) and name in self.index.dummy_sinks
+
+    def leave_Call(self, node: cst.Call) -> None:
+        if self.count_names and self._is_sink(node):
+            self.sink_depth -= 1
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if self.count_names:
+            key = (self.ctx.scope, node.value)
+            self.reads[key] += 1
+            if self.sink_depth:
+                self.sink_reads[key] += 1
 
     def visit_Call(self, node: cst.Call) -> None:
         index = self.index
+        if self.count_names and self._is_sink(node):
+            self.sink_depth += 1
         name = index.canonical(self.ctx.qualify(node.func))
         if name:
             setter = index.seed_setters.get(name)
@@ -156,6 +212,10 @@ class RandomnessCollector(Collector):
 
     def _method(self, node: cst.Call, method: str) -> None:
         index = self.index
+        entry = index.method_seed_setters.get(method)
+        if entry is not None and any(_imports(self.ctx, library) for library in entry.get("requires_import", [])):
+            self.seeds.append((self.ctx.scope, self.ctx.order, list(entry.get("streams", []))))
+            return
         entry = index.method_shufflers.get(method)
         if entry is not None and _imports(self.ctx, entry["requires_import"]):
             if keyword(node, entry.get("seed_keyword", "seed")) is not None or len(positional(node)) >= 2 or has_star(node):
@@ -185,7 +245,27 @@ class RandomnessCollector(Collector):
                 self._candidate(node, "draw", entry["stream"], call_text(node), "medium")
 
     def finish(self) -> None:
+        for candidate in self.candidates:
+            key = (candidate["scope"], candidate.pop("target", None))
+            # the assignment's own target is one of the names counted, outside any call
+            if key[1] and self.sink_reads.get(key, 0) and self.sink_reads[key] == self.reads[key] - 1:
+                candidate["dummy"] = True
         self.ctx.facts.data[FAMILY] = {"seeds": self.seeds, "candidates": self.candidates}
+
+
+def decides_a_result(project, path: str, candidate: dict) -> bool:
+    """Whether a draw can change what a program produces: not in a test, not a dummy input
+    given to an export, a trace, a profile or a plot (`RandomnessCollector`), and not in the
+    `__main__` block of a module the project imports (a demo or shape check of a library module)."""
+    if is_test_file(path) or candidate.get("dummy"):
+        return False
+    return not (candidate.get("guarded") and path in _imported(project))
+
+
+def _imported(project) -> set[str]:
+    if "randomness_imported" not in project.memo:
+        project.memo["randomness_imported"] = set().union(*project.import_edges().values())
+    return project.memo["randomness_imported"]
 
 
 class _SeededStreamRule(ProjectRule):
@@ -200,6 +280,8 @@ class _SeededStreamRule(ProjectRule):
         analysis = SeedAnalysis.of(project)
         index = RandomnessIndex.of(project.catalog)
         for path, candidate in analysis.unseeded(self.kind):
+            if not decides_a_result(project, path, candidate):
+                continue
             stream = candidate["stream"]
             message, fix = self.describe(candidate, index.label(stream), index)
             yield make_finding(type(self), path, candidate["span"], message, fix=fix,
@@ -207,6 +289,20 @@ class _SeededStreamRule(ProjectRule):
 
     def describe(self, candidate: dict, label: str, index: RandomnessIndex) -> tuple[str, str]:
         raise NotImplementedError
+
+
+def _package(path: str) -> str:
+    parts = path.split("/")
+    if parts[0] == "src" and len(parts) > 2:
+        parts = parts[1:]
+    return parts[0] if len(parts) > 1 else parts[0].rsplit(".", 1)[0]
+
+
+def _is_initialisation(candidate: dict) -> bool:
+    """Parameters drawn when a model is built: what a loaded checkpoint overwrites."""
+    scope = candidate["scope"]
+    return scope.endswith("__init__") or scope.split(".")[-1].startswith(("init", "_init", "reset_param")) \
+        or ".init." in f".{candidate['text']}."
 
 
 class UnseededGlobalRandom(_SeededStreamRule):
@@ -217,6 +313,11 @@ class UnseededGlobalRandom(_SeededStreamRule):
     `random` module, PyTorch's `torch.rand*`/`randperm`/`nn.init`, TensorFlow's `tf.random.*`
     ops — where no seed for that state is in force: none earlier in the function, none at
     module level, none in a caller, and none in an entry-point module that imports this one.
+    One finding per program and random state, at the draw the program reaches first; the
+    other draws with the same cause are its related locations. Draws that decide no result
+    are left out (tests, dummy inputs for export, tracing, profiling, benchmarks and plots,
+    `__main__` demo blocks of imported modules, initialisation a loaded checkpoint
+    overwrites); code no entry point runs gets one low-confidence note per package.
 
     ## Why is this bad?
     Every run draws different numbers, so results cannot be reproduced, compared or debugged
@@ -241,6 +342,7 @@ class UnseededGlobalRandom(_SeededStreamRule):
 
     code = "DS101"
     name = "unseeded-global-random"
+    collectors = (RandomnessCollector, IOCollector)  # entry points and their programs come from I/O facts
     summary = "Randomness drawn from a global random state that no seed covers"
     fix = "Seed the random state once at the program's entry point, or draw from a seeded generator."
     kind = "draw"
@@ -254,10 +356,86 @@ class UnseededGlobalRandom(_SeededStreamRule):
         "import numpy as np\nimport random\nnp.random.seed(0)\nrandom.shuffle([1, 2, 3])\n",
     )
 
-    def describe(self, candidate, label, index):
-        text = candidate["text"]
-        return (f"`{text}(...)` draws from {label}, and no seed for it is in force here, so every run differs.",
-                index.fix_for(candidate["stream"]))
+    def check(self, project) -> Iterable[Finding]:
+        """One finding per program and stream: the draws one missing seed explains are one
+        root cause, reported at the draw the program reaches first with the others related.
+        Code that no entry point runs (a library) gets one low-confidence note per package
+        and stream: seeding is the calling program's job."""
+        analysis = SeedAnalysis.of(project)
+        index = RandomnessIndex.of(project.catalog)
+        flow = DataFlow.of(project)
+        groups: dict[tuple[str, str, str], list[tuple[str, dict]]] = defaultdict(list)
+        for path, candidate in analysis.unseeded(self.kind):
+            if not decides_a_result(project, path, candidate):
+                continue
+            if project.suppressed(self.code, path, candidate["span"]):
+                yield self._single(path, candidate, index)  # reported alone, so its comment suppresses it
+                continue
+            programs = [entry for entry in flow.programs_of(path) if entry in flow.entries and not is_test_file(entry)
+                        and not (flow.entries[entry] == "main guard" and entry in _imported(project))]  # demo blocks
+            if not programs and _draws_at_top_level(analysis.data.get(path, {})):
+                programs = [path]  # it runs as a script: its top level draws when it is run
+            if programs and _is_initialisation(candidate):
+                programs = [entry for entry in programs if not _restores_weights(flow, entry)]
+                if not programs:
+                    continue  # parameters a loaded checkpoint overwrites in every program that builds them
+            if programs:
+                groups[("program", programs[0], candidate["stream"])].append((path, candidate))
+            else:
+                groups[("library", _package(path), candidate["stream"])].append((path, candidate))
+        for (kind, owner, stream), draws in sorted(groups.items()):
+            draws.sort(key=lambda item: (item[0] != owner, item[0], item[1]["order"]))
+            yield self._grouped(kind, owner, stream, draws, analysis, flow, index)
+
+    def _single(self, path: str, candidate: dict, index: RandomnessIndex) -> Finding:
+        return make_finding(type(self), path, candidate["span"],
+                            f"`{candidate['text']}(...)` draws from {index.label(candidate['stream'])}, and no seed for "
+                            f"it is in force here, so every run differs.", fix=index.fix_for(candidate["stream"]),
+                            confidence=Confidence.parse(candidate["confidence"]), symbol=candidate["symbol"])
+
+    def _grouped(self, kind, owner, stream, draws, analysis, flow, index) -> Finding:
+        (path, first), others = draws[0], draws[1:]
+        label, text = index.label(stream), first["text"]
+        modules = len({other_path for other_path, _ in draws})
+        related = tuple(span_location(other_path, other["span"]) for other_path, other in others[:MAX_RELATED])
+        more = ""
+        if others:
+            more = (f"; {len(others)} more draw{'s' if len(others) != 1 else ''} from it "
+                    f"{'in this module' if modules == 1 else f'in {modules} modules'} of that "
+                    f"{'program' if kind == 'program' else 'package'} {'have' if len(others) != 1 else 'has'} "
+                    f"the same cause")
+        if kind == "library":
+            return make_finding(type(self), path, first["span"],
+                                f"`{text}(...)` draws from {label} in `{owner}`, code that no entry point of this project "
+                                f"runs{more}: the programs that use it must seed {label} for their runs to repeat.", fix=f"Document that callers seed it ({index.label(stream)}), or take a "
+                                f"generator or seed argument.", confidence=Confidence.LOW, severity=Severity.INFO,
+                                symbol=first["symbol"], related=related)
+        files = flow.programs[owner].files if owner in flow.programs else {owner}
+        seeded = sorted(index.label(other) for other in analysis.streams_seeded(files) - {stream})
+        also = f", which seeds {_and(seeded)} but not this one" if seeded else ""
+        where = "this program" if path == owner else f"the program started by `{owner}`"
+        confidence = max(Confidence.parse(candidate["confidence"]) for _, candidate in draws)
+        return make_finding(type(self), path, first["span"],
+                            f"`{text}(...)` draws from {label}, and no seed for it is in force in {where}{also}, so "
+                            f"every run differs{more}.", fix=index.fix_for(stream), confidence=confidence,
+                            symbol=first["symbol"], related=related)
+
+
+def _draws_at_top_level(data: dict) -> bool:
+    return any(candidate["scope"] == MODULE_SCOPE for candidate in data.get("candidates", []))
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _restores_weights(flow: DataFlow, entry: str) -> bool:
+    """A program that loads a model and trains none: its freshly drawn parameters are overwritten."""
+    program = flow.programs.get(entry)
+    if program is None or program.fits:
+        return False
+    return any(access.op == "read" and access.role == "model" and access.where in program.files
+               for access in flow.accesses)
 
 
 class MissingRandomState(_SeededStreamRule):

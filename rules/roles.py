@@ -40,6 +40,13 @@ from ._calls import argument, keyword, positional
 
 KEY = "roles"
 TRAINING, SERVING, EVALUATION, SHARED, TEST, UNKNOWN = "training", "serving", "evaluation", "shared", "test", "unknown"
+TEST_FILE = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*$|_test\.py$|(^|/)conftest\.py$")
+
+
+def is_test_file(path: str) -> bool:
+    """A file of a test suite by its path alone (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`):
+    what it draws, hard-codes or fits decides no result of the project."""
+    return TEST_FILE.search(path) is not None
 OFFLINE = frozenset({TRAINING, EVALUATION})
 # A file matched by several configured globs takes the first of these.
 CONFIG_ORDER = (TEST, SHARED, SERVING, TRAINING, EVALUATION)
@@ -564,5 +571,5 @@ def scope_role(project, path: str, scope: str) -> Role:
     return RoleAnalysis.of(project).scope(path, scope)
 
 
-__all__ = ["Role", "Evidence", "APP", "IMPORTERS", "CatalogIndex", "RoleCollector", "COLLECTORS", "roles_of", "scope_role", "RoleAnalysis",
+__all__ = ["is_test_file", "Role", "Evidence", "APP", "IMPORTERS", "CatalogIndex", "RoleCollector", "COLLECTORS", "roles_of", "scope_role", "RoleAnalysis",
            "TRAINING", "SERVING", "EVALUATION", "SHARED", "TEST", "UNKNOWN", "OFFLINE"]

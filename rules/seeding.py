@@ -125,6 +125,10 @@ class SeedAnalysis:
     def covered(self, path: str, candidate: dict[str, Any]) -> bool:
         return self._seeded_at(path, candidate["scope"], candidate["order"], candidate["stream"], self._entered)
 
+    def streams_seeded(self, files: set[str]) -> set[str]:
+        """Streams that some code of `files` seeds (directly, or through a function it calls)."""
+        return {stream for (path, _scope, stream) in self._first_seed if path in files}
+
     def unseeded(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
         for path, data in self.data.items():
             for candidate in data.get("candidates", []):

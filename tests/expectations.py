@@ -4,6 +4,8 @@
     rng = np.random.default_rng(0)   # ok: DS102
     y = exotic_sampler()             # todo-expect: DS101   (a known miss)
     z = looks_random()               # todo-ok: DS101       (a known false positive)
+    w = np.random.rand(3)            # related: DS101       (not reported alone: a related
+                                     #   location of a finding of that rule with the same cause)
 
 In notebooks the comments sit in code cells and lines count within the cell.
 """
@@ -16,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MARK = re.compile(r"#\s*(?P<kind>expect|ok|todo-expect|todo-ok)\s*:\s*(?P<codes>DS\d+(?:\s*,\s*DS\d+)*)")
+MARK = re.compile(r"#\s*(?P<kind>expect|ok|todo-expect|todo-ok|related)\s*:\s*(?P<codes>DS\d+(?:\s*,\s*DS\d+)*)")
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 # Data manifests (dvc.yaml, MLproject, catalogs) carry expectations in their own `#` comments.
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".dvc", ".lock", ".toml")
@@ -29,6 +31,7 @@ class Expectations:
     ok: set = field(default_factory=set)
     todo_expect: set = field(default_factory=set)
     todo_ok: set = field(default_factory=set)
+    related: set = field(default_factory=set)  # (path, cell, line, rule): a related location of a finding of rule
 
 
 def _lines(path: Path):
@@ -64,6 +67,8 @@ def read_expectations(root: Path) -> Expectations:
                         found.expect[key] += 1
                     elif kind == "ok":
                         found.ok.add(key)
+                    elif kind == "related":
+                        found.related.add(key)
                     elif kind == "todo-expect":
                         found.todo_expect.add(key)
                     else:

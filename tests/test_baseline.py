@@ -104,12 +104,13 @@ def test_moving_code_by_20_lines_keeps_every_finding_accepted(churn, tmp_path):
 
 
 def test_third_copy_of_a_finding_accepted_twice_is_new(tmp_path):
-    draw = "    noise = np.random.rand(3)\n"
-    write_project(tmp_path / "repo", {"m.py": "import numpy as np\n\ndef f():\n" + draw * 2, "pyproject.toml": CONFIG})
+    head = "from sklearn.ensemble import RandomForestClassifier\n\ndef f():\n"
+    forest = "    model = RandomForestClassifier()\n"
+    write_project(tmp_path / "repo", {"m.py": head + forest * 2, "pyproject.toml": CONFIG})
     run("baseline", "write", tmp_path / "repo", "-o", tmp_path / "b.json")
-    (tmp_path / "repo" / "m.py").write_text("import numpy as np\n\ndef f():\n" + draw * 3)
-    document = report(tmp_path / "repo", "--baseline", tmp_path / "b.json")
-    assert [(f["line"], f["rule"]) for f in document["findings"]] == [(6, "DS101")]
+    (tmp_path / "repo" / "m.py").write_text(head + forest * 3)
+    document = report(tmp_path / "repo", "--baseline", tmp_path / "b.json", "--min-confidence", "low")
+    assert [(f["line"], f["rule"]) for f in document["findings"]] == [(6, "DS103")]
     assert document["summary"]["baseline"] == 2
 
 

@@ -59,7 +59,19 @@ def test_fixture_findings_match_expectations_exactly(root):
             lines.append(f"  {where} {rule} {message}")
         return "\n".join(lines)
 
+    # related locations, exact both ways for every rule a fixture marks any for
+    marked_rules = {key[3] for key in expected.related}
+    related = {(place.path, place.cell, place.line, f.rule) for f in result.findings if f.rule in marked_rules
+               for place in f.related}
     problems = []
+    if expected.related - related:
+        problems.append("expected as a related location but not:\n" + "\n".join(
+            f"  {path}:{'cell %d:' % cell if cell else ''}{line} {rule}" for path, cell, line, rule in sorted(
+                expected.related - related, key=lambda k: (k[0], k[1] or 0, k[2], k[3]))))
+    if related - expected.related:
+        problems.append("a related location not marked `related:`:\n" + "\n".join(
+            f"  {path}:{'cell %d:' % cell if cell else ''}{line} {rule}" for path, cell, line, rule in sorted(
+                related - expected.related, key=lambda k: (k[0], k[1] or 0, k[2], k[3]))))
     if missing:
         problems.append("expected but not reported:\n" + show(missing))
     if unexpected:

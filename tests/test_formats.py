@@ -44,7 +44,9 @@ PROJECT = {
         "NEWLINE = '/data/x.csv'  # %0A::error file=x::injected\n\n"
         "def train():\n"
         "    model = RandomForestClassifier()  # debtscan: fixme[DS103] tracked in ML-7\n"
-        "    return np.random.rand(3)\n"
+        "    return np.random.rand(3)\n\n"
+        "if __name__ == '__main__':\n"
+        "    train()\n"
     ),
     "explore.ipynb": NOTEBOOK,
     "pyproject.toml": "[tool.debtscan]\nselect = ['DS0', 'DS1', 'DS2']\n",
@@ -99,7 +101,8 @@ def test_sarif_validates_against_the_official_schema(project, tmp_path):
     assert_valid_sarif(sarif_of(project))
     baseline = tmp_path / "baseline.json"
     run("baseline", "write", "proj", "-o", baseline, cwd=project.parent)
-    (project / "pipeline" / "train.py").write_text(PROJECT["pipeline/train.py"] + "y = np.random.rand(2)\n")
+    # a new cause: Python's `random` (another NumPy draw would join the accepted finding)
+    (project / "pipeline" / "train.py").write_text(PROJECT["pipeline/train.py"] + "import random\ny = random.random()\n")
     with_baseline = sarif_of(project, "--baseline", baseline)
     assert_valid_sarif(with_baseline)
     assert [r["baselineState"] for r in with_baseline["runs"][0]["results"] if "suppressions" not in r] == ["new"]

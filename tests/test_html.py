@@ -119,7 +119,7 @@ def test_hostile_strings_are_shown_as_text(hostile):
 def test_summary_by_family_and_module(tmp_path):
     result = scan_project(tmp_path, {
         "pkg/__init__.py": "",
-        "pkg/seed.py": "import numpy as np\nx = np.random.rand(3)\ny = np.random.rand(3)\n",
+        "pkg/seed.py": "import numpy as np, random\nx = np.random.rand(3)\ny = random.random()\n",  # two streams
         "pkg/io.py": "P = '/data/a.csv'\n",
         "train.py": "from pkg import seed, io\nQ = '/data/b.csv'\n",
     }, select=("DS1", "DS2"))
