@@ -10,7 +10,6 @@ decide what is debt. Decision thresholds are found per file, where the predictio
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections import defaultdict
 from typing import Any, Iterable
@@ -42,6 +41,7 @@ class HyperparameterIndex(CatalogIndex):
         self.config_systems = {name: entry["label"] for entry in catalog.get("config_systems", [])
                                for name in entry.get("names", [])}
         self.config_module_names = set(catalog.get("config_modules", {}).get("names", []))
+        self.run_recorders = frozenset(catalog.get("run_recorders", {}).get("names", []))
         self.aliases = sorted(catalog.get("hyperparameter_aliases", {}).items(), key=lambda item: -len(item[0]))
 
     def canonical(self, name: str | None) -> str | None:
@@ -123,6 +123,7 @@ class HyperparameterCollector(Collector):
         self.index = HyperparameterIndex.of(ctx.catalog)
         self.literals: list[dict[str, Any]] = []
         self.config: list[dict[str, Any]] = []
+        self.records_runs = False  # an `mlflow.autolog()` call: every run records its hyperparameters
         self.dicts: dict[tuple[str, str], cst.Dict] = {}
         self.in_tests = is_test_file(ctx.path)
         self.skip = self.in_tests or self.index.is_config_module(ctx.module)
@@ -160,6 +161,8 @@ class HyperparameterCollector(Collector):
     def visit_Call(self, node: cst.Call) -> None:
         name = self.index.canonical(self.ctx.qualify(node.func))
         self._config_evidence(name, node)
+        if name in self.index.run_recorders:
+            self.records_runs = True
         if self.skip:
             return
         entry = self.index.calls.get(name) if name else None
@@ -225,7 +228,8 @@ class HyperparameterCollector(Collector):
         })
 
     def finish(self) -> None:
-        self.ctx.facts.data[KEY] = {"literals": self.literals, "config": self.config}
+        self.ctx.facts.data[KEY] = {"literals": self.literals, "config": self.config,
+                                    **({"records_runs": True} if self.records_runs else {})}
 
 
 def _where(path: str, span: dict) -> str:
@@ -249,6 +253,8 @@ class ConfigEvidence:
         for path, targets in project.import_edges().items():
             for target in targets:
                 importers[target].add(path)
+        self.recorders = sorted(path for path, facts in project.files.items()
+                                if facts.data.get(KEY, {}).get("records_runs"))
         for path, facts in project.files.items():
             if index.is_config_module(facts.module) and importers.get(path):
                 self.by_path[path].append(("a config module", path))
@@ -272,19 +278,22 @@ class ConfigEvidence:
         return one == other or other in self.reach(one) or one in self.reach(other)
 
     def describe(self, path: str) -> tuple[str, str, bool] | None:
-        """(label, where, in this file) of the config system nearest to `path`: in the file, in
-        a module connected to it by imports, or in its directory. None when the code around
-        `path` shows none: a repository of independent examples is not one project."""
+        """(label, where, in this file) of the config system nearest to `path`: in the file, or
+        in a module connected to it by imports (the program it belongs to). None when the code
+        around `path` shows none: another script's argparse in the same folder configures that
+        script, and a repository of independent examples is not one project."""
         if self.by_path.get(path):
             label, where = self.by_path[path][0]
             return label, where, True
         candidates = sorted(other for other, items in self.by_path.items() if items)
-        folder = posixpath.dirname(path)
-        for other in [item for item in candidates if self.connected(path, item)] + \
-                [item for item in candidates if posixpath.dirname(item) == folder]:
+        for other in [item for item in candidates if self.connected(path, item)]:
             label, where = self.by_path[other][0]
             return label, where, False
         return None
+
+    def records_runs(self, path: str) -> bool:
+        """Whether the program of `path` records every run's hyperparameters (`mlflow.autolog()`)."""
+        return any(self.connected(path, recorder) for recorder in self.recorders)
 
 
 def _literals(project) -> Iterable[tuple[str, dict]]:
@@ -302,9 +311,10 @@ class HardcodedHyperparameter(ProjectRule):
     (scikit-learn, PyTorch, Keras, XGBoost, LightGBM, CatBoost, Lightning, transformers), and
     dropout rates written into dropout and recurrent layers, where the code around them takes
     settings from argparse, click, Hydra, OmegaConf, YAML, absl flags or a config module: the
-    same file, a module connected to it by imports, or a file in its directory. A literal
-    equal to the library's own default is not reported: it changes nothing. Tests and config
-    modules themselves are not checked. Confidence is high when the same file reads a config,
+    same file, or a module connected to it by imports. A literal equal to the library's own
+    default is not reported: it changes nothing, and neither is one in a program that calls
+    `mlflow.autolog()`, which records every run's hyperparameters. Tests and config modules
+    themselves are not checked. Confidence is high when the same file reads a config,
     medium when a neighbour does.
 
     ## Why is this bad?
@@ -358,8 +368,8 @@ class HardcodedHyperparameter(ProjectRule):
             if item["default"]:
                 continue
             found = evidence.describe(path)
-            if found is None:
-                continue  # no config system around this code: DS802 still sees divergent values
+            if found is None or evidence.records_runs(path):
+                continue  # no config system around this code (DS802 still sees divergent values), or every run records it
             label, where, here = found
             place = "in this file" if here and where.startswith(f"{path}:") else f"at {where}"
             if label == "a config module":

@@ -20,7 +20,7 @@ from ._calls import shown_call
 from .dataflow import Access, DataFlow
 from .io_facts import IOCollector
 from .roles import KEY as ROLES_KEY
-from .roles import scope_role
+from .roles import is_test_file, scope_role
 
 FAMILY = "data-dependency"
 LOCAL_ROLES = ("data", "model")
@@ -289,6 +289,8 @@ class UnstableDataSource(_DataRule):
     straight from a URL with no version; and any location that names a moving reference such
     as `main`, `master`, `latest` or a registry stage like `Production`. A download command is
     verified when its function also runs a checksum check (`sha256sum -c`, `md5sum -c`).
+    Tests are not checked (any version exercises them), and a version in the file's own
+    name (`reviews_v1.tar.gz`) pins it as a release tag would.
 
     ## Why is this bad?
     The bytes behind the name change when someone pushes, re-uploads or promotes: results
@@ -328,6 +330,8 @@ class UnstableDataSource(_DataRule):
         for access in flow.accesses:
             if access.status != "literal" or not access.unpinned or access.op != "read":
                 continue
+            if is_test_file(access.where):
+                continue  # a test fetches something to exercise the code; which version decides no result
             message, fix = self._describe(access)
             yield report(type(self), access, message, fix=fix,
                          confidence=Confidence.HIGH if access.moving else Confidence.MEDIUM)
@@ -373,6 +377,8 @@ class UntracedDataSource(_DataRule):
     Hydra configs, `[tool.debtscan.data]`) and that are not committed to the repository.
     Files given on the command line or in configuration are not reported; each file is
     reported once, at its first read.
+    A read behind an existence check (`if os.path.exists(p):`) or inside a `try` that
+    handles `FileNotFoundError` is optional: the code goes on without the file.
 
     ## Why is this bad?
     Nobody can say where the file comes from, which version a result was computed on, or how
@@ -412,8 +418,8 @@ class UntracedDataSource(_DataRule):
         declared = flow.declarations
         orphans = []
         for access in flow.accesses:
-            if access.op != "read" or access.role not in LOCAL_ROLES or not access.specific:
-                continue
+            if access.op != "read" or access.role not in LOCAL_ROLES or not access.specific or access.optional:
+                continue  # a read behind `os.path.exists`, or one whose FileNotFoundError is handled, is optional
             if tracked_input(flow, access) or flow.stages_for(access):
                 continue  # a stage's missing deps are DS301
             location = access.location

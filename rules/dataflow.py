@@ -8,8 +8,8 @@ command of the pipeline stage that runs the script. Then each location is classi
 *literal* (fully known), *pattern* (constant parts kept, the rest `*`), *provided* (by the
 command line, configuration or the environment), *unresolved* or *temporary* (dropped).
 Finally relative paths are anchored: at the stage's working directory for stage scripts, at
-the scanned root otherwise, or at the script's directory when only that reading exists on
-disk, is declared, or stays inside the project.
+the scanned root otherwise, or at the script's directory (or a folder above it, below the
+root) when only that reading exists on disk, is declared, or stays inside the project.
 
 A *program* is an entry point (a script with a main guard or top-level code that nothing
 imports, a notebook, a web app, a script a manifest runs) together with every project module
@@ -39,6 +39,7 @@ DATA_EXTENSIONS = (".csv", ".tsv", ".parquet", ".feather", ".arrow", ".npy", ".n
                    ".jsonl", ".ndjson", ".avro", ".orc", ".tfrecord", ".tfrecords", ".hdf", ".zip", ".gz", ".tar",
                    ".tgz", ".bz2", ".db", ".sqlite", ".mat", ".wav", ".mp3", ".jpg", ".jpeg", ".png", ".tif", ".tiff")
 VERSIONED = re.compile(r"(?:/|@|=|^)(?:v?\d+(?:\.\d+)+|[0-9a-f]{40}|[0-9a-f]{7,12})(?:/|$|\?|#)|/releases/download/|"
+                       r"[_-]v\d+(?:\.\d+)*(?=[._-][^/]*$)|"  # a version in the file's name: aclImdb_v1.tar.gz
                        r"[?&](?:version|rev|revision|ref|sha|commit)=|zenodo\.org/records?/\d+|doi\.org/", re.I)
 PROJECT_MARKERS = ("requirements.txt", "setup.py", "setup.cfg", "pyproject.toml", "Pipfile", "environment.yml",
                    "environment.yaml", "conda.yaml", "Dockerfile", "MLproject", "dvc.yaml", "Makefile", "README.md",
@@ -89,6 +90,8 @@ class Access:
     call_symbol: str = ""
     call_scope: str = ""
     guarded: bool = False
+    optional: bool = False  # behind an existence check or a handler for a missing file
+    fills_missing: bool = False  # a write behind `if not os.path.exists(...)`: a cache being filled
 
     @property
     def where(self) -> str:
@@ -252,6 +255,14 @@ class DataFlow:
             found = [path] if guarded else self._running_index().get((path, scope), [])
             self._runners[key] = found or self.programs_of(path)
         return self._runners[key]
+
+    def executed(self, access: Access) -> bool:
+        """Whether some entry point may run the code of an access: module code, a main guard, a
+        method (calls through instances are not followed), or a function an entry point's code
+        calls, directly or through other functions."""
+        scope = access.where_scope
+        return access.guarded or scope == MODULE_SCOPE or "." in scope or \
+            (access.where, scope) in self._running_index()
 
     def _running_index(self) -> dict[tuple[str, str], list[str]]:
         """(file, scope) -> the entry points that execute it, in order: module code of everything
@@ -468,7 +479,8 @@ class DataFlow:
                     order=event["order"], api=event["api"], text=event["text"], unpinned=event.get("unpinned"),
                     download=bool(event.get("download")), call_span=origin.span, call_order=origin.order,
                     call_symbol=origin.symbol, call_scope=origin.scope,
-                    guarded=origin.guarded if origin.span else bool(event.get("guarded")))
+                    guarded=origin.guarded if origin.span else bool(event.get("guarded")),
+                    optional=bool(event.get("optional")), fills_missing=bool(event.get("fills_missing")))
         if text is not None:
             status, raw = "literal", text
         elif provided:
@@ -568,7 +580,16 @@ class DataFlow:
         if stages:
             return _norm((stages[0].wdir + "/" if stages[0].wdir else "") + raw)
         candidates = []
-        for folder in (self.working_directory(site), "", posixpath.dirname(site)):
+        # the folders a script is most likely run from, then the ones above its own (a script
+        # moved into `old/` or `trash/` still reads what its siblings read), used only when the
+        # file is there or declared
+        here = posixpath.dirname(site)
+        above = []
+        while here and posixpath.dirname(here) != here:
+            here = posixpath.dirname(here)
+            if here:
+                above.append(here)
+        for folder in (self.working_directory(site), "", posixpath.dirname(site), *above):
             candidate = _norm(f"{folder}/{raw}" if folder else raw)
             if candidate not in candidates:
                 candidates.append(candidate)

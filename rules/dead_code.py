@@ -1030,6 +1030,16 @@ def _comment_blocks(text: str, place) -> Iterator[list[tuple[int, int, str]]]:
         yield block
 
 
+# A comment block that opens with one of these shows code to a reader, it does not hide code:
+# PEP 723 inline script metadata (`# /// script`), alternatives and usage offered to the reader.
+DOCUMENTING_LEAD = re.compile(r"^\s*(?:///\s*\w|(?:alternative(?:ly)?|or you can|you can (?:also )?(?:use|run|call)|"
+                              r"for example|example(?: usage)?|usage|e\.g\.)\b)", re.I)
+
+
+def _documents_code(block: list[tuple[int, int, str]]) -> bool:
+    return bool(block) and DOCUMENTING_LEAD.match(block[0][2]) is not None
+
+
 def _code_run(block: list[tuple[int, int, str]]) -> list[tuple[int, int, str]] | None:
     """The block, or the longest part of it without up to two lines of prose at either end
     (`# old approach:`), when that parses as code."""
@@ -1086,6 +1096,8 @@ class CommentedCodeCollector(Collector):
         source = self.ctx.source
         runs = []
         for block in _comment_blocks(source.text, source.place):
+            if _documents_code(block):
+                continue
             if len(block) >= MIN_COMMENT_LINES:
                 run = _code_run(block)
                 if run is not None:
@@ -1115,6 +1127,8 @@ class CommentedOutCode(ProjectRule):
     license headers, doctest examples (`>>>`), type notes such as `# name: str`, tool
     directives (`# noqa`, `# type:`) and notebook cell markers (`# %%`) are not code. A line
     or two of prose around the code (`# old approach:`) does not hide it.
+    A block that opens with PEP 723 script metadata (`# /// script`) or offers code to
+    the reader (`# Alternatively, …`, `# Example:`, `# Usage:`) is documentation.
 
     ## Why is this bad?
     Commented-out code is a dead experimental path with no flag at all: it drifts out of date

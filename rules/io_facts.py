@@ -278,6 +278,8 @@ class IOCollector(Collector):
         self.routes = False
         self.handled: set[int] = set()
         self.attributes: dict[str, list[Template]] = {}  # "Class.attr" -> values, class and instance
+        self.optional = 0  # inside `if os.path.exists(...):` or a `try` that handles a missing file
+        self.filling = 0  # inside `if not os.path.exists(...):`, which makes a missing file (a cache)
 
     # -- names --------------------------------------------------------------------------------
     def lookup(self, name: str) -> list[Template] | None:
@@ -791,6 +793,27 @@ class IOCollector(Collector):
                                "span": self.ctx.span(node), "symbol": self.ctx.symbol,
                                "guarded": self.ctx.in_main_guard})
 
+    # -- reads that may find nothing -----------------------------------------------------------
+    def visit_If_body(self, node: cst.If) -> None:
+        if _checks_existence(node.test):
+            self.optional += 1
+        elif _checks_absence(node.test):
+            self.filling += 1
+
+    def leave_If_body(self, node: cst.If) -> None:
+        if _checks_existence(node.test):
+            self.optional -= 1
+        elif _checks_absence(node.test):
+            self.filling -= 1
+
+    def visit_Try_body(self, node: cst.Try) -> None:
+        if _handles_a_missing_file(node):
+            self.optional += 1
+
+    def leave_Try_body(self, node: cst.Try) -> None:
+        if _handles_a_missing_file(node):
+            self.optional -= 1
+
     def _record(self, node: cst.Call, entry: dict, qualified: str) -> None:
         if id(node) in self.handled:
             return
@@ -803,6 +826,10 @@ class IOCollector(Collector):
                                  "symbol": self.ctx.symbol, "order": self.ctx.order, "unpinned": None,
                                  "object": None, "guarded": self.ctx.in_main_guard,
                                  "fetch": bool(entry.get("download") or entry.get("fetches"))}
+        if self.optional:
+            event["optional"] = True  # the code goes on without the file
+        if self.filling:
+            event["fills_missing"] = True  # written only when it is not there yet: a cache
         if "object" in entry:
             obj = argument(node, entry["object"], None)
             event["object"] = dotted(obj.value) if obj is not None else None
@@ -1131,6 +1158,41 @@ def _destination(rest: list[list[Template]], remote: list[Template], command: di
         return None
     after = rest[rest.index(remote) + 1:]
     return next((word for word in after if not (_word(word) or "").startswith("-")), None)
+
+
+EXISTENCE_CHECKS = frozenset({"exists", "isfile", "is_file", "isdir", "is_dir", "lexists"})
+MISSING_FILE_ERRORS = frozenset({"FileNotFoundError", "OSError", "IOError", "EnvironmentError"})
+
+
+def _checks_existence(test: cst.BaseExpression) -> bool:
+    """`os.path.exists(p)`, `path.is_file()`, `a and exists(p)`: a test the body runs only when a
+    file is there (a negated test, `not exists(p)`, guards the other branch, not this one)."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return False
+    if isinstance(test, cst.BooleanOperation):
+        return _checks_existence(test.left) or _checks_existence(test.right)
+    if isinstance(test, cst.Call):
+        func = test.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        return name in EXISTENCE_CHECKS
+    return False
+
+
+def _checks_absence(test: cst.BaseExpression) -> bool:
+    """`not os.path.exists(p)`: the body runs when the file is missing."""
+    return isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and \
+        _checks_existence(test.expression)
+
+
+def _handles_a_missing_file(node: cst.Try) -> bool:
+    """A `try` whose handlers catch a missing file (`except FileNotFoundError`, `except OSError`)."""
+    for handler in node.handlers:
+        kinds = handler.type
+        names = [element.value for element in kinds.elements] if isinstance(kinds, cst.Tuple) else [kinds]
+        if any(isinstance(name, cst.Name) and name.value in MISSING_FILE_ERRORS
+               or isinstance(name, cst.Attribute) and name.attr.value in MISSING_FILE_ERRORS for name in names):
+            return True
+    return False
 
 
 def _remote_basename(remote: list[Template]) -> list[Template] | None:

@@ -276,7 +276,13 @@ def _read_one(rel: str, text: str, declarations: Declarations, root: Path) -> No
     if name == "pyproject.toml":
         _read_pyproject(rel, text, declarations)
         return
-    data = load_yaml(text)
+    manifest = name in ("dvc.yaml", "dvc.yml", "dvc.lock", "MLproject") or name.endswith(".dvc") or _is_kedro_catalog(rel)
+    try:
+        data = load_yaml(text)
+    except _Bad:
+        if manifest:
+            raise
+        return  # a YAML file that is not a data manifest (logging, CI, templates): not ours to judge
     if name in ("dvc.yaml", "dvc.yml"):
         declarations.manifests.append(rel)
         _read_dvc_yaml(rel, base, data, declarations)

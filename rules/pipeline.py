@@ -17,6 +17,7 @@ from debtscan.model import Confidence, Finding, Severity
 from debtscan.rule import ProjectRule
 from .data_dependencies import first_of_each, jungle_hop, report, shown_path
 from .dataflow import Access, DataFlow
+from .roles import is_test_file
 from .io_facts import IOCollector
 
 FAMILY = "pipeline-jungle"
@@ -35,8 +36,9 @@ def hand_overs(flow: DataFlow) -> list[tuple[Access, Access]]:
             continue
         if flow.declarations.is_ignored(reader.location):
             continue
+        # a function nothing calls writes nothing: it hands over no file
         writers = [writer for writer in flow.writers(reader.location)
-                   if writer.status != "provided" and not writer.via_catalog]
+                   if writer.status != "provided" and not writer.via_catalog and flow.executed(writer)]
         writing = {program for writer in writers for program in flow.runners(writer)}
         # a program that reads the file without writing it itself takes it from the others
         if any(program not in writing for program in flow.runners(reader)):
@@ -131,6 +133,7 @@ class ScriptChain(_JungleRule):
     program is a stage of a declared pipeline (DVC, MLproject, `[tool.debtscan.data]`
     stages). It reports the read, names the writer, and shows the whole chain when the
     writer itself reads what a third program wrote.
+    A writer in a function that no entry point calls hands nothing over.
 
     ## Why is this bad?
     The order in which the scripts must run, and what must be rerun after a change, lives in
@@ -219,6 +222,8 @@ class WriteThenRead(_JungleRule):
     Finds a data file written and then read again by the same file of a program (the write
     comes first in the source), where the file is an intermediate step rather than an
     output: the hop goes through the disk instead of passing the data on.
+    A download kept on disk (written by a function that fetches it), a cache filled only
+    when missing (`if not os.path.exists(p):`) and the files of tests are not intermediate results.
 
     ## Why is this bad?
     The intermediate file is hidden state: a later run can pick up a stale copy from an
@@ -254,19 +259,22 @@ class WriteThenRead(_JungleRule):
 
     def check(self, project) -> Iterable[Finding]:
         flow = DataFlow.of(project)
+        # functions that fetch remote data: what they write is a download kept on disk (a cache)
+        fetching = {(access.path, access.scope) for access in flow.accesses
+                    if access.op == "read" and access.external in ("url", "bucket", "hub", "dataset")}
         hops = []
         for reader in flow.accesses:
             if reader.op != "read" or reader.role != "data" or reader.status != "literal" or not reader.local \
-                    or reader.via_catalog:
-                continue
+                    or reader.via_catalog or is_test_file(reader.where):
+                continue  # a test's fixture files are the test's own business
             if reader.location.endswith(ARCHIVES) or reader.api in ARCHIVE_APIS:
                 continue  # a download unpacked: the archive is no intermediate result
             if flow.declarations.is_ignored(reader.location):
                 continue
             earlier = [writer for writer in flow.writers(reader.location)
                        if writer.where == reader.where and writer.where_order < reader.where_order
-                       and writer.status == "literal"
-                       and not writer.download]
+                       and writer.status == "literal" and not writer.download and not writer.fills_missing
+                       and (writer.path, writer.scope) not in fetching]
             if earlier:
                 hops.append((reader, earlier[0]))
         writer_of = {id(reader): writer for reader, writer in hops}

@@ -56,15 +56,23 @@ def test_config_system_in_an_unrelated_directory_does_not_count(tmp_path):
     assert found(result, "DS801") == []
 
 
-def test_config_system_in_a_sibling_or_imported_module_counts_with_medium_confidence(tmp_path):
+def test_a_config_system_counts_for_the_modules_its_program_imports_not_its_siblings(tmp_path):
+    """The argparse of `app/cli.py` configures `app/cli.py`: it says nothing of `app/model.py`
+    beside it, which nothing of that program imports."""
     result = scan_project(tmp_path, {
         "app/cli.py": ARGPARSE,
         "app/model.py": "import torch\nopt = torch.optim.SGD(params, lr=0.1)\n",
         "lib/nets.py": "import torch\nopt = torch.optim.Adam(params, lr=3e-4)\n",
         "run.py": ARGPARSE + "    from lib import nets\n",
     })
-    assert sorted((f.path, f.confidence) for f in by_rule(result, "DS801")) == [
-        ("app/model.py", Confidence.MEDIUM), ("lib/nets.py", Confidence.MEDIUM)]
+    assert sorted((f.path, f.confidence) for f in by_rule(result, "DS801")) == [("lib/nets.py", Confidence.MEDIUM)]
+
+
+def test_a_program_that_autologs_records_its_hyperparameters(tmp_path):
+    autolog = "    import mlflow\n    mlflow.sklearn.autolog()\n"
+    forest = "    from sklearn.ensemble import RandomForestClassifier\n    m = RandomForestClassifier(max_depth=7)\n"
+    result = scan_project(tmp_path, {"train.py": ARGPARSE + forest, "logged.py": ARGPARSE + autolog + forest})
+    assert [f.path for f in by_rule(result, "DS801")] == ["train.py"]
 
 
 def test_config_module_counts_and_its_own_literals_are_the_configuration(tmp_path):

@@ -276,3 +276,22 @@ def test_fixture_with_only_a_data_table_is_declared():
     found = read_declarations(root)
     assert [stage.name for stage in found.stages] == ["prepare", "train"]
     assert found.declares_data and found.problems == []
+
+
+def test_a_yaml_file_that_is_no_data_manifest_is_not_judged_as_one(tmp_path):
+    """Kedro's `conf/base/logging.yml` or a CI file that YAML cannot parse is not a broken
+    data manifest; a broken `dvc.yaml` or Kedro catalog still is."""
+    broken = "version: 1\nhandlers:\n  console: [\n"
+    result = scan_project(tmp_path, {"conf/base/logging.yml": broken, "conf/base/catalog.yml": broken,
+                                     "params.yaml": broken, "dvc.yaml": broken, "train.py": "x = 1\n"})
+    assert sorted((f.rule, f.path) for f in result.findings) == [("DS305", "conf/base/catalog.yml"),
+                                                                 ("DS305", "dvc.yaml")]
+
+
+def test_project_templates_are_not_scanned(tmp_path):
+    """A cookiecutter template is Python only once rendered: not a syntax error, not debt."""
+    result = scan_project(tmp_path, {
+        "{{cookiecutter.repo_name}}/src/{{cookiecutter.package}}/settings.py": "import {{ cookiecutter.package }}\n",
+        "{{cookiecutter.repo_name}}/conf/base/catalog.yml": "{% if cookiecutter.x %}\ncompanies: [\n",
+        "hooks/post_gen_project.py": "P = '/data/raw.csv'\n"})
+    assert [(f.rule, f.path) for f in result.findings] == [("DS201", "hooks/post_gen_project.py")]
