@@ -256,6 +256,11 @@ class DataFlow:
             self._runners[key] = found or self.programs_of(path)
         return self._runners[key]
 
+    def runners_of(self, path: str, scope: str) -> list[str]:
+        """The entry points whose code runs function `scope` of `path` (its module code when
+        `scope` is the module's), following calls from each entry's module code."""
+        return self._running_index().get((path, scope), [])
+
     def executed(self, access: Access) -> bool:
         """Whether some entry point may run the code of an access: module code, a main guard, a
         method (calls through instances are not followed), or a function an entry point's code

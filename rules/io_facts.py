@@ -66,6 +66,7 @@ class IOIndex(CatalogIndex):
         self.cli_parsers, self.config_loaders = listed("cli_parsers"), listed("config_loaders")
         self.cli_functions, self.config_functions = listed("cli_functions"), listed("config_functions")
         self.cli_decorators, self.temporary = listed("cli_decorators"), listed("temporary")
+        self.cli_runners = listed("cli_runners")
         self.env_getters, self.joins, self.identities = listed("env_getters"), listed("joins"), listed("identities")
         self.identity_methods, self.dirnames = listed("path_identity_methods"), listed("dirnames")
         self.cwd, self.home, self.globs, self.listdirs = listed("cwd"), listed("home"), listed("globs"), listed("listdirs")
@@ -280,6 +281,7 @@ class IOCollector(Collector):
         self.attributes: dict[str, list[Template]] = {}  # "Class.attr" -> values, class and instance
         self.optional = 0  # inside `if os.path.exists(...):` or a `try` that handles a missing file
         self.filling = 0  # inside `if not os.path.exists(...):`, which makes a missing file (a cache)
+        self.cli_exposed: set[str] = set()  # functions a CLI runner calls with the command line's options
 
     # -- names --------------------------------------------------------------------------------
     def lookup(self, name: str) -> list[Template] | None:
@@ -740,6 +742,8 @@ class IOCollector(Collector):
             self._argparse(node)
         if method in index.fit_methods or qualified in index.fit_functions:
             self.fits.append([self.ctx.scope, self.ctx.order])
+        if qualified in index.cli_runners:  # `CLI(main)`, `fire.Fire(main)`: main's parameters are options
+            self.cli_exposed.update(arg.value.value for arg in node.args if isinstance(arg.value, cst.Name))
         entry = index.calls.get(qualified) if qualified else None
         if entry is not None:
             self._record(node, entry, qualified)
@@ -857,10 +861,14 @@ class IOCollector(Collector):
         if external == "hub" and entry.get("data_files"):
             data_files = keyword(node, entry["data_files"])
             builder = literal(argument(node, 0, "path").value) if argument(node, 0, "path") is not None else UNKNOWN
-            if data_files is not None or builder in self.index.local_builders:
+            local_builder = builder in self.index.local_builders or builder is UNKNOWN or \
+                isinstance(builder, str) and builder.startswith((".", "/"))
+            if local_builder and (data_files is not None or builder in self.index.local_builders):
                 if data_files is not None:
                     self._emit(node, "read", dict(event, external=None), self._data_files(data_files.value))
                 return
+            # data_files of a Hub dataset (`load_dataset("allenai/c4", data_files=...)`) name files
+            # inside that repository: the read is of the Hub dataset, below
         if entry.get("pin") or entry.get("checksum") or entry.get("download"):
             event["unpinned"] = self._pinning(node, entry)
         if op == "mode":
@@ -1075,6 +1083,8 @@ class IOCollector(Collector):
         for event in self.events:  # a download command checked by a checksum command in its function
             if event.get("unpinned") == "command" and event["scope"] in self.verified_scopes:
                 event["unpinned"] = "pinned"
+            if self.cli_exposed:
+                event["paths"] = [_from_cli(path, self.cli_exposed) for path in event["paths"]]
         imports = [target for target in self.ctx.scopes.stack[0][1].values() if target]
         web = any(target == name or target.startswith(name + ".")
                   for name in self.index.web_frameworks for target in imports)
@@ -1158,6 +1168,13 @@ def _destination(rest: list[list[Template]], remote: list[Template], command: di
         return None
     after = rest[rest.index(remote) + 1:]
     return next((word for word in after if not (_word(word) or "").startswith("-")), None)
+
+
+def _from_cli(template: list, exposed: set[str]) -> list:
+    """A parameter of a function a CLI runner calls (`jsonargparse.CLI(main)`) is an option of
+    the command line, its default only the default of that option."""
+    return [("cli", f"--{part[1].replace('_', '-')}", part[3]) if is_hole(part) and part[0] == "param"
+             and part[4] in exposed else part for part in template]
 
 
 EXISTENCE_CHECKS = frozenset({"exists", "isfile", "is_file", "isdir", "is_dir", "lexists"})

@@ -122,17 +122,23 @@ class RandomnessCollector(Collector):
         # every read of the name it is assigned to is inside one (counted where such a call may be)
         self.count_names = bool(self.index.dummy_sinks) and any(
             word in ctx.source.text for word in self.index.dummy_sink_words)
+        self.shown_call: int | None = None  # the call an expression statement evaluates and discards
         self.reads: dict[tuple[str, str], int] = defaultdict(int)
         self.sink_reads: dict[tuple[str, str], int] = defaultdict(int)
 
     def _candidate(self, node: cst.Call, kind: str, stream: str, text: str, confidence: str = "high", **extra) -> None:
         scope = self.ctx.scope
         dummy = self.sink_depth > 0 or bool(self.index.dummy_scope and self.index.dummy_scope.search(scope.rsplit(".", 1)[-1]))
+        if self.ctx.source.is_notebook and id(node) == self.shown_call and kind == "draw" and not _in_place(text):
+            dummy = True  # a value drawn only to be shown in the notebook: nothing uses it
         self.candidates.append({"kind": kind, "scope": scope, "order": self.ctx.order, "stream": stream,
                                 "text": text, "confidence": confidence, "symbol": self.ctx.symbol,
                                 "span": self.ctx.span(node), **({"dummy": True} if dummy else {}),
                                 **({"guarded": True} if self.ctx.in_main_guard else {}),
                                 **({"target": self.targets[-1]} if self.targets and not dummy else {}), **extra})
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        self.shown_call = id(node.value) if isinstance(node.value, cst.Call) else None
 
     def visit_Assign(self, node: cst.Assign) -> None:
         names = [target.target.value for target in node.targets if isinstance(target.target, cst.Name)]
@@ -253,6 +259,13 @@ class RandomnessCollector(Collector):
         self.ctx.facts.data[FAMILY] = {"seeds": self.seeds, "candidates": self.candidates}
 
 
+def _in_place(text: str) -> bool:
+    """A draw that changes its argument (`random.shuffle(x)`, `nn.init.normal_(w)`): it matters
+    even as a statement of its own."""
+    name = text.rsplit(".", 1)[-1]
+    return "shuffle" in name or name.endswith("_") or ".init." in f".{text}."
+
+
 def decides_a_result(project, path: str, candidate: dict) -> bool:
     """Whether a draw can change what a program produces: not in a test, not a dummy input
     given to an export, a trace, a profile or a plot (`RandomnessCollector`), and not in the
@@ -366,19 +379,20 @@ class UnseededGlobalRandom(_SeededStreamRule):
         flow = DataFlow.of(project)
         groups: dict[tuple[str, str, str], list[tuple[str, dict]]] = defaultdict(list)
         for path, candidate in analysis.unseeded(self.kind):
-            if not decides_a_result(project, path, candidate):
-                continue
             if project.suppressed(self.code, path, candidate["span"]):
                 yield self._single(path, candidate, index)  # reported alone, so its comment suppresses it
+                continue
+            if not decides_a_result(project, path, candidate):
                 continue
             programs = [entry for entry in flow.programs_of(path) if entry in flow.entries and not is_test_file(entry)
                         and not (flow.entries[entry] == "main guard" and entry in _imported(project))]  # demo blocks
             if not programs and _draws_at_top_level(analysis.data.get(path, {})):
                 programs = [path]  # it runs as a script: its top level draws when it is run
             if programs and _is_initialisation(candidate):
-                programs = [entry for entry in programs if not _restores_weights(flow, entry)]
+                programs = [entry for entry in programs if not _restores_weights(flow, entry)
+                            and _builds(flow, entry, path, candidate["scope"])]
                 if not programs:
-                    continue  # parameters a loaded checkpoint overwrites in every program that builds them
+                    continue  # a model no program builds, or whose parameters a loaded checkpoint overwrites
             if programs:
                 groups[("program", programs[0], candidate["stream"])].append((path, candidate))
             else:
@@ -427,6 +441,14 @@ def _draws_at_top_level(data: dict) -> bool:
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _builds(flow: DataFlow, entry: str, path: str, scope: str) -> bool:
+    """Whether program `entry` constructs the class whose `__init__` is `scope` (other set-up
+    functions, called through `self.apply(...)` and the like, are assumed to run)."""
+    if not scope.endswith(".__init__"):
+        return True
+    return entry in flow.runners_of(path, scope)
 
 
 def _restores_weights(flow: DataFlow, entry: str) -> bool:

@@ -29,10 +29,13 @@ OVERRIDES: dict[str, dict] = {
     "KFold": {"when": {"shuffle": [True]}, "defaults": {"shuffle": False}},
     "StratifiedKFold": {"when": {"shuffle": [True]}, "defaults": {"shuffle": False}},
     "StratifiedGroupKFold": {"when": {"shuffle": [True]}, "defaults": {"shuffle": False}},
+    "GroupKFold": {"when": {"shuffle": [True]}, "defaults": {"shuffle": False}},
     "train_test_split": {"when": {"shuffle": [True]}, "defaults": {"shuffle": True}},
     "learning_curve": {"when": {"shuffle": [True]}, "defaults": {"shuffle": False}},
-    "LogisticRegression": {"when": {"solver": ["sag", "saga", "liblinear"]}, "defaults": {"solver": "lbfgs"}},
-    "LogisticRegressionCV": {"when": {"solver": ["sag", "saga", "liblinear"]}, "defaults": {"solver": "lbfgs"}},
+    # liblinear shuffles only in its dual and L1 solvers; its default (primal L2) gives the same
+    # coefficients for every random_state, so only sag and saga are reported
+    "LogisticRegression": {"when": {"solver": ["sag", "saga"]}, "defaults": {"solver": "lbfgs"}},
+    "LogisticRegressionCV": {"when": {"solver": ["sag", "saga"]}, "defaults": {"solver": "lbfgs"}},
     "SVC": {"when": {"probability": [True]}, "defaults": {"probability": False}},
     "NuSVC": {"when": {"probability": [True]}, "defaults": {"probability": False}},
     "Ridge": {"when": {"solver": ["sag", "saga"]}, "defaults": {"solver": "auto"}},
@@ -53,6 +56,10 @@ OVERRIDES: dict[str, dict] = {
     "fetch_rcv1": {"when": {"shuffle": [True]}, "defaults": {"shuffle": False}},
     # These only subsample (and so only draw) on data larger than their `subsample` size.
     "QuantileTransformer": {"confidence": "low"},
+    # svd_solver="auto" is the exact, deterministic SVD unless the data is larger than 500x500
+    "PCA": {"confidence": "low"},
+    # only subsamples (and so only draws) when sample_size is given
+    "silhouette_score": {"confidence": "low"},
     "KBinsDiscretizer": {"confidence": "low"},
     "HistGradientBoostingClassifier": {"confidence": "medium"},
     "HistGradientBoostingRegressor": {"confidence": "medium"},

@@ -253,3 +253,14 @@ def test_materialise_writes_a_tree_or_its_subdir_once_from_a_mirror(tmp_path):
     assert (work / "o+r" / "top.py").is_file() and not (work / "o+r" / ".git").exists()
     with pytest.raises(materialise.Failure, match="is not in"):
         materialise.materialise({**whole, "commit": "0" * 40}, work, mirrors)
+
+
+def test_a_yes_label_at_a_related_location_is_recalled():
+    """A finding that names several places (draws one missing seed explains) reports each."""
+    grouped = dict(finding("train.py", 10, "DS101", "randomness"),
+                   related=[{"path": "model.py", "line": 30, "cell": None}])
+    labels = {"o/r": [label("model.py", 31, "randomness", "yes", rule="DS101"),
+                      label("data.py", 5, "randomness", "yes")]}
+    result = score.score({"o/r": [grouped]}, labels)
+    assert (result.total.yes_labels, result.total.recalled) == (2, 1)
+    assert (result.total.tp, result.total.fp, result.total.unlabelled) == (0, 0, 1)  # precision: its own place only

@@ -109,6 +109,13 @@ def matches(finding: dict, label: Label) -> bool:
     return label.cell is None or finding.get("cell") == label.cell
 
 
+def places(finding: dict) -> list[dict]:
+    """The finding itself and its related locations, each as a finding of its rule there: a
+    finding that names several places (draws one missing seed explains) reports each of them."""
+    return [finding] + [{**finding, "path": item["path"], "line": item["line"], "cell": item.get("cell")}
+                        for item in finding.get("related", [])]
+
+
 def verdict_of(finding: dict, labels: list[Label]) -> Label | None:
     """The nearest decided label that matches (a label naming the rule wins a tie, then file order)."""
     best, best_key = None, None
@@ -195,7 +202,8 @@ def score(reports: dict[str, list[dict]], labels: dict[str, list[Label]], min_co
             if shown(finding, min_confidence):
                 tallies += [result.families[finding["family"]], result.rules[finding["rule"]], result.total]
                 tallies += [result.sampled] if label is not None and label.sampled else []
-                recalled.update(id(lab) for lab in repo_labels if lab.verdict == "yes" and matches(finding, lab))
+                recalled.update(id(lab) for lab in repo_labels if lab.verdict == "yes"
+                                and any(matches(place, lab) for place in places(finding)))
             for tally in tallies:
                 tally.findings += 1
                 if label is None:
