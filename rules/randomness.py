@@ -21,6 +21,7 @@ from debtscan.model import MODULE_SCOPE, Confidence, Finding, Severity
 from debtscan.rule import Collector, FileRule, ProjectRule
 from ._calls import argument, call_text, conditions_hold, has_star, is_none, keyword, positional, walk
 from .dataflow import DataFlow
+from .io_facts import KEY as IO_KEY
 from .io_facts import IOCollector
 from .roles import is_test_file
 from .seeding import SeedAnalysis
@@ -269,10 +270,22 @@ def _in_place(text: str) -> bool:
 def decides_a_result(project, path: str, candidate: dict) -> bool:
     """Whether a draw can change what a program produces: not in a test, not a dummy input
     given to an export, a trace, a profile or a plot (`RandomnessCollector`), and not in the
-    `__main__` block of a module the project imports (a demo or shape check of a library module)."""
+    `__main__` block of a library module (`_demo_block`)."""
     if is_test_file(path) or candidate.get("dummy"):
         return False
-    return not (candidate.get("guarded") and path in _imported(project))
+    return not (candidate.get("guarded") and _demo_block(project, path))
+
+
+def _demo_block(project, path: str) -> bool:
+    """The `__main__` block of a module the project imports, or of a package module that reads,
+    writes and trains nothing: a demo or a shape check, not a program."""
+    if path in _imported(project):
+        return True
+    facts = project.files.get(path)
+    if facts is None or "." not in (facts.module or ""):
+        return False
+    io = facts.data.get(IO_KEY, {})
+    return not io.get("fits") and not io.get("events")
 
 
 def _imported(project) -> set[str]:
@@ -385,9 +398,11 @@ class UnseededGlobalRandom(_SeededStreamRule):
             if not decides_a_result(project, path, candidate):
                 continue
             programs = [entry for entry in flow.programs_of(path) if entry in flow.entries and not is_test_file(entry)
-                        and not (flow.entries[entry] == "main guard" and entry in _imported(project))]  # demo blocks
+                        and not (flow.entries[entry] == "main guard" and _demo_block(project, entry))]
             if not programs and _draws_at_top_level(analysis.data.get(path, {})):
                 programs = [path]  # it runs as a script: its top level draws when it is run
+            if programs and _seeded_by_entry(analysis, flow, programs, path, candidate):
+                continue  # run by the framework after the entry point seeded this stream
             if programs and _is_initialisation(candidate):
                 programs = [entry for entry in programs if not _restores_weights(flow, entry)
                             and _builds(flow, entry, path, candidate["scope"])]
@@ -441,6 +456,23 @@ def _draws_at_top_level(data: dict) -> bool:
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _seeded_by_entry(analysis, flow: DataFlow, programs: list[str], path: str, candidate: dict) -> bool:
+    """A draw in a function no project code is seen to call (a framework calls it: a dataset's
+    `__getitem__`, a mapper's `__call__`, a layer's `reset_parameters`) runs after the entry
+    point's own code started; when every program that reaches it seeds its stream in the entry
+    point's own code (module level, code it runs, or its `main()` that a launcher calls), a
+    seed is in force."""
+    scope = candidate["scope"]
+    if scope == MODULE_SCOPE or flow.runners_of(path, scope):
+        return False
+    return all(any(seeding == MODULE_SCOPE or entry in flow.runners_of(entry, seeding) or MAIN_LIKE.match(seeding)
+                   for seeding in analysis.seeding_scopes(entry, candidate["stream"])) for entry in programs)
+
+
+# An entry point's own main function, which a launcher may call (`launch(main)`, `fabric.launch(main)`)
+MAIN_LIKE = re.compile(r"^(?:main|_main|run|setup|cli|entrypoint|train|main_\w+)$")
 
 
 def _builds(flow: DataFlow, entry: str, path: str, scope: str) -> bool:

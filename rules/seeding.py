@@ -125,6 +125,10 @@ class SeedAnalysis:
     def covered(self, path: str, candidate: dict[str, Any]) -> bool:
         return self._seeded_at(path, candidate["scope"], candidate["order"], candidate["stream"], self._entered)
 
+    def seeding_scopes(self, path: str, stream: str) -> list[str]:
+        """The scopes of `path` from which `stream` is seeded (directly or through a call)."""
+        return [scope for (where, scope, seeded) in self._first_seed if where == path and seeded == stream]
+
     def streams_seeded(self, files: set[str]) -> set[str]:
         """Streams that some code of `files` seeds (directly, or through a function it calls)."""
         return {stream for (path, _scope, stream) in self._first_seed if path in files}
