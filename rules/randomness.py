@@ -277,15 +277,15 @@ def decides_a_result(project, path: str, candidate: dict) -> bool:
 
 
 def _demo_block(project, path: str) -> bool:
-    """The `__main__` block of a module the project imports, or of a package module that reads,
-    writes and trains nothing: a demo or a shape check, not a program."""
+    """The `__main__` block of a module the project imports, or of a package module that reads
+    and writes nothing: a demo or a shape or gradient check, not a program."""
     if path in _imported(project):
         return True
     facts = project.files.get(path)
     if facts is None or "." not in (facts.module or ""):
         return False
     io = facts.data.get(IO_KEY, {})
-    return not io.get("fits") and not io.get("events")
+    return not io.get("events")  # a demo may call `.backward()` once; it keeps nothing
 
 
 def _imported(project) -> set[str]:
@@ -451,7 +451,9 @@ class UnseededGlobalRandom(_SeededStreamRule):
 
 
 def _draws_at_top_level(data: dict) -> bool:
-    return any(candidate["scope"] == MODULE_SCOPE for candidate in data.get("candidates", []))
+    """Whether a module draws as it is run (its `__main__` block makes it an entry point of its own)."""
+    return any(candidate["scope"] == MODULE_SCOPE and not candidate.get("guarded")
+               for candidate in data.get("candidates", []))
 
 
 def _and(items: list[str]) -> str:
