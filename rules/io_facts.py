@@ -71,6 +71,7 @@ class IOIndex(CatalogIndex):
         self.identity_methods, self.dirnames = listed("path_identity_methods"), listed("dirnames")
         self.cwd, self.home, self.globs, self.listdirs = listed("cwd"), listed("home"), listed("globs"), listed("listdirs")
         self.fit_methods, self.fit_functions = listed("fit_methods"), listed("fit_functions")
+        self.restore_methods = listed("restore_methods")
         self.web_frameworks = tuple(settings.get("web_frameworks", []))
         self.route_decorators = listed("route_decorators")
         self.local_builders = listed("local_dataset_builders")
@@ -282,6 +283,7 @@ class IOCollector(Collector):
         self.optional = 0  # inside `if os.path.exists(...):` or a `try` that handles a missing file
         self.filling = 0  # inside `if not os.path.exists(...):`, which makes a missing file (a cache)
         self.cli_exposed: set[str] = set()  # functions a CLI runner calls with the command line's options
+        self.restores = False  # `model.load_state_dict(...)`: stored parameters replace the drawn ones
 
     # -- names --------------------------------------------------------------------------------
     def lookup(self, name: str) -> list[Template] | None:
@@ -742,6 +744,8 @@ class IOCollector(Collector):
             self._argparse(node)
         if method in index.fit_methods or qualified in index.fit_functions:
             self.fits.append([self.ctx.scope, self.ctx.order])
+        if method in index.restore_methods:
+            self.restores = True
         if qualified in index.cli_runners:  # `CLI(main)`, `fire.Fire(main)`: main's parameters are options
             self.cli_exposed.update(arg.value.value for arg in node.args if isinstance(arg.value, cst.Name))
         entry = index.calls.get(qualified) if qualified else None
@@ -1095,6 +1099,7 @@ class IOCollector(Collector):
             "constants": {name: values for name, values in {**self.final, **self.attributes}.items()
                           if any(interesting(value) or constant(value) is not None for value in values)},
             "fits": self.fits,
+            **({"restores": True} if self.restores else {}),
             "web": bool(web and (self.routes or serves_ui)),
         }
 

@@ -490,8 +490,10 @@ def _restores_weights(flow: DataFlow, entry: str) -> bool:
     program = flow.programs.get(entry)
     if program is None or program.fits:
         return False
-    return any(access.op == "read" and access.role == "model" and access.where in program.files
-               for access in flow.accesses)
+    files = flow.project.files
+    facts = [files[path].data.get(IO_KEY, {}) for path in program.files if path in files]
+    return any(io.get("restores") or any(event["op"] == "read" and event.get("role") == "model"  # wherever it points
+                                         for event in io.get("events", [])) for io in facts)
 
 
 class MissingRandomState(_SeededStreamRule):
