@@ -89,7 +89,7 @@ def one_line(text: str) -> str:
     """Text for one line of stderr: paths from the scanned tree may hold escapes and newlines."""
     from debtscan.report.escape import visible
 
-    return visible(text).replace("\r", "\\r").replace("\n", "\\n")
+    return visible(text)
 
 
 def _scan_options(function):

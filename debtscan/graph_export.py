@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
-from debtscan.report.escape import visible
+from debtscan.report.escape import visible, visible_lines
 
 SCALAR = (str, int, float, bool)
 SHAPES_DOT = {"entry": "box", "module": "box", "package": "folder", "data": "cylinder", "model": "box3d",
@@ -34,15 +34,15 @@ MERMAID_ID = re.compile(r"^n\d+$")
 def scalar_copy(graph: nx.DiGraph) -> nx.DiGraph:
     """The graph with only scalar attributes (GraphML takes nothing else)."""
     def clean(data: dict) -> dict:
-        return {key: visible(value) if isinstance(value, str) else value for key, value in data.items()
+        return {key: visible_lines(value) if isinstance(value, str) else value for key, value in data.items()
                 if isinstance(value, SCALAR)}
 
     out = nx.DiGraph()
     out.graph.update(clean(graph.graph))
     for node, data in graph.nodes(data=True):
-        out.add_node(visible(node), **clean(data))
+        out.add_node(visible_lines(node), **clean(data))
     for source, target, data in graph.edges(data=True):
-        out.add_edge(visible(source), visible(target), **clean(data))
+        out.add_edge(visible_lines(source), visible_lines(target), **clean(data))
     return out
 
 
@@ -58,7 +58,7 @@ def to_graphml(graph: nx.DiGraph) -> str:
 
 
 def _dot_string(text: str) -> str:
-    text = visible(str(text)).replace("\\", "\\\\").replace('"', '\\"')
+    text = visible_lines(str(text)).replace("\\", "\\\\").replace('"', '\\"')
     return '"' + text.replace("\n", "\\n").replace("\r", "") + '"'
 
 

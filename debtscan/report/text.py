@@ -1,7 +1,9 @@
 """The terminal report: findings grouped by file with the code they point at, then a summary.
 
 Built from rich `Text` objects, never from markup strings, so `[bold]` or `\\x1b[2J` in a
-scanned file is shown as the characters it is, not interpreted.
+scanned file is shown as the characters it is, not interpreted. Every line starts with text of
+debtscan's own (a file's heading with `──`): a CI log reads a line that starts with `::` as a
+command, and file names and quoted code come from the scanned tree.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from debtscan.report.escape import visible
 from debtscan.report.summary import summarise
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+HEADING = "── "  # before a file's name, which is never the first text of a line
 
 
 def where(location) -> str:
@@ -30,7 +33,9 @@ def render_text(result, settings, *, color: bool = False, width: int | None = No
                       width=width or 100, highlight=False, emoji=False, markup=False, soft_wrap=True)
     prefix = "" if result.root in (".", "") else result.root.rstrip("/") + "/"
     for path, group in groupby(result.findings, key=lambda finding: finding.path):
-        console.print(Text(visible(prefix + path), style="bold underline"))
+        heading = Text(HEADING, style="dim")
+        heading.append(visible(prefix + path), style="bold underline")
+        console.print(heading)
         for finding in group:
             line = Text("  ")
             line.append(f"{where(finding.location):<10}", style="dim")
