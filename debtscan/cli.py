@@ -141,7 +141,7 @@ def _run_scan(*args, **kwargs):
 
 def _settings(paths: list[Path], config_path: Path | None, **overrides) -> tuple[Settings, Path]:
     """The settings and the project root for a scan of `paths`; raises ConfigError."""
-    if config_path is not None and not config_path.is_file():
+    if config_path is not None and not config_path.exists():
         raise ConfigError(f"{config_path}: no such file")
     config = config_path or find_config(next((p for p in paths if p.exists()), Path(".")))
     settings = load_settings(config)

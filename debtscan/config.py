@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from debtscan.model import Confidence, Severity
+from debtscan.source import UnreadableText, read_text_file
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -23,6 +24,10 @@ DEFAULT_EXCLUDE = (
     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints", "build", "dist", "node_modules",
     "site-packages", "*.egg-info", ".eggs", ".dvc", "mlruns", "wandb", ".cache",
 )
+
+
+# A pyproject.toml is a few kilobytes; this bounds what a hostile one can make debtscan hold.
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
 
 
 class ConfigError(ValueError):
@@ -82,8 +87,8 @@ def find_config(start: Path) -> Path | None:
         candidate = directory / "pyproject.toml"
         if candidate.is_file():
             try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                data = tomllib.loads(read_text_file(candidate, MAX_CONFIG_BYTES))
+            except (UnreadableText, tomllib.TOMLDecodeError):
                 return candidate  # reported properly by load_settings
             if "debtscan" in data.get("tool", {}):
                 return candidate
@@ -96,11 +101,9 @@ def load_settings(path: Path | None) -> Settings:
     if path is None:
         return Settings()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot be read ({error.strerror})") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: is not UTF-8 text") from None
+        data = tomllib.loads(read_text_file(path, MAX_CONFIG_BYTES))
+    except UnreadableText as error:
+        raise ConfigError(f"{path}: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
     table = data.get("tool", {}).get("debtscan", {})

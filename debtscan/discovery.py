@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pathspec
 
+from debtscan.source import UnreadableText, read_text_file
+
 SUFFIXES = (".py", ".pyi", ".ipynb")
+MAX_GITIGNORE_BYTES = 4 * 1024 * 1024  # far above any real one; a bound on what a hostile one costs
 
 
 @dataclass
@@ -83,7 +86,7 @@ def _walk(top: Path, root: Path, excluded, respect_gitignore: bool, add, found: 
         # .gitignore files between the root and `top` apply too
         for directory in reversed([top, *top.parents]):
             if directory == root or root in directory.parents:
-                _load_gitignore(directory, root, ignores)
+                _load_gitignore(directory, root, ignores, found)
 
     def onerror(error: OSError) -> None:
         found.problems.append((reported(Path(error.filename), root), f"cannot be read ({error.strerror})"))
@@ -92,7 +95,7 @@ def _walk(top: Path, root: Path, excluded, respect_gitignore: bool, add, found: 
         directory = Path(dirpath)
         rel_dir = relative(directory, root)
         if respect_gitignore and directory != top:
-            _load_gitignore(directory, root, ignores)
+            _load_gitignore(directory, root, ignores, found)
         kept = []
         for name in sorted(dirnames):
             rel = f"{rel_dir}/{name}" if rel_dir != "." else name
@@ -111,16 +114,30 @@ def _walk(top: Path, root: Path, excluded, respect_gitignore: bool, add, found: 
             add(directory / name)
 
 
-def _load_gitignore(directory: Path, root: Path, ignores: list) -> None:
+def read_gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
+    """The patterns of `directory`'s .gitignore, None when it has none. Raises UnreadableText for
+    one that is there but cannot be read (a pipe, no permission), and OSError when the directory
+    cannot be searched, so that the caller can say which."""
     gitignore = directory / ".gitignore"
-    if not gitignore.is_file():
-        return
     try:
-        lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+        os.lstat(gitignore)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    lines = read_text_file(gitignore, MAX_GITIGNORE_BYTES, errors="replace").splitlines()
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _load_gitignore(directory: Path, root: Path, ignores: list, found: Discovered) -> None:
+    """Add `directory`'s .gitignore to `ignores`; one that cannot be read is reported with its
+    path, and the walk goes on without its patterns."""
+    try:
+        spec = read_gitignore(directory)
+    except UnreadableText as error:
+        found.problems.append((reported(directory / ".gitignore", root), str(error)))
         return
-    prefix = relative(directory, root)
-    ignores.append(("" if prefix == "." else prefix + "/", pathspec.GitIgnoreSpec.from_lines(lines)))
+    if spec is not None:
+        prefix = relative(directory, root)
+        ignores.append(("" if prefix == "." else prefix + "/", spec))
 
 
 def _ignored(rel: str, ignores: list) -> bool:

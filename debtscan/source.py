@@ -149,6 +149,25 @@ def read_regular_file(path: str | os.PathLike, limit: int, *,
             os.close(descriptor)
 
 
+class UnreadableText(Exception):
+    """A file debtscan wanted as text could not be had; the message says why ("is not a regular
+    file (...)", "cannot be read (...)", "is not UTF-8 text"), to follow the file's name."""
+
+
+def read_text_file(path: str | os.PathLike, limit: int, *, errors: str = "strict") -> str:
+    """The UTF-8 text of the regular file at `path`, newlines normalised as `open()` would;
+    raises UnreadableText. Configuration, manifests and ignore files are read through here, so
+    a pipe named `dvc.yaml` is refused exactly as a pipe named `train.py` is."""
+    found = read_regular_file(path, limit)
+    if isinstance(found, str):
+        raise UnreadableText(found)
+    try:
+        text = found[0].decode("utf-8", errors)
+    except UnicodeDecodeError:
+        raise UnreadableText("is not UTF-8 text") from None
+    return _normalise_newlines(text)
+
+
 def _open_failure(error: OSError, absolute: str) -> str:
     if error.errno == errno.EISDIR:
         return "is a directory, not a file"

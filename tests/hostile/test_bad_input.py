@@ -262,3 +262,37 @@ def test_a_directory_named_like_a_module_is_walked_not_read(tmp_path, monkeypatc
     document = json.loads(completed.stdout)
     assert [(f["path"], f["rule"]) for f in document["findings"]] == [("inside.py", "DS201")]
     assert document["errors"] == []
+
+
+# -- every file debtscan opens is checked like a source file: pipes never block it ------------------------
+
+READS_DATA = 'import pandas as pd\ndf = pd.read_csv("data/train.csv")\nTRAIN = "/data/train.csv"\n'
+# a pipe in place of each kind of file debtscan reads besides code -> the rule that reports it
+PIPES = {"pyproject.toml": "DS305", "dvc.yaml": "DS305", "dvc.lock": "DS305", "params.yaml": "DS305",
+         "MLproject": "DS305", "model.dvc": "DS305", "conf/base/catalog.yml": "DS305", "conf/model.yaml": "DS305",
+         ".gitignore": "DS002", "data/.gitignore": "DS002"}
+
+
+@pytest.mark.parametrize("name", sorted(PIPES))
+def test_a_named_pipe_among_configs_and_manifests_is_reported_without_blocking(tmp_path, name):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "train.csv").write_text("a\n1\n")  # so git-ignore rules are asked about it
+    (tmp_path / "train.py").write_text(READS_DATA)
+    pipe = tmp_path / name
+    pipe.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(pipe)
+    completed = run_debtscan(".", "--format", "json", cwd=tmp_path, timeout=60)
+    assert completed.returncode == 1 and completed.stderr == "", completed.stderr[-2000:]
+    mine = [finding for finding in json.loads(completed.stdout)["findings"] if finding["path"] == name]
+    assert [finding["rule"] for finding in mine] == [PIPES[name]], mine
+    assert "not a regular file" in mine[0]["message"]
+
+
+def test_a_named_pipe_given_as_the_config_is_one_error_line(tmp_path):
+    (tmp_path / "train.py").write_text(READS_DATA)
+    os.mkfifo(tmp_path / "settings.toml")
+    completed = run_debtscan(".", "--config", "settings.toml", cwd=tmp_path, timeout=60)
+    assert completed.returncode == 2 and completed.stdout == ""
+    assert completed.stderr.splitlines() == [
+        "debtscan: error: settings.toml: is not a regular file (a pipe, socket or device)"]
+
