@@ -81,20 +81,29 @@ def find_config(start: Path) -> Path | None:
     inside another project's checkout is not configured by its host.
     """
     current = start.resolve()
-    if current.is_file():
+    if _answered(current.is_file):
         current = current.parent
     for directory in (current, *current.parents):
         candidate = directory / "pyproject.toml"
-        if candidate.is_file():
+        if _answered(candidate.is_file):
             try:
                 data = tomllib.loads(read_text_file(candidate, MAX_CONFIG_BYTES))
             except (UnreadableText, tomllib.TOMLDecodeError):
                 return candidate  # reported properly by load_settings
             if "debtscan" in data.get("tool", {}):
                 return candidate
-        if (directory / ".git").exists():
+        if _answered((directory / ".git").exists):
             return None
     return None
+
+
+def _answered(question) -> bool:
+    """`question()` (`path.is_file`, `path.exists`), False when it cannot be answered: a path in a
+    directory that cannot be searched is not looked at here; the scan reports the directory."""
+    try:
+        return question()
+    except OSError:
+        return False
 
 
 def load_settings(path: Path | None) -> Settings:

@@ -62,16 +62,18 @@ def discover(paths: list[Path], root: Path, exclude: tuple[str, ...], respect_gi
 
     for argument in paths:
         absolute = Path(os.path.abspath(argument))
-        if absolute.is_symlink() and not absolute.exists():
+        try:
+            kind = _kind(absolute)
+        except OSError as error:  # inside a directory that cannot be searched
+            found.problems.append((reported(absolute, root), f"cannot be read ({error.strerror})"))
+            continue
+        if kind == "broken":
             found.problems.append((reported(absolute, root), "is a broken or looping symlink"))
-            continue
-        if not absolute.exists():
+        elif kind == "missing":
             found.missing.append(str(argument))
-            continue
-        if absolute.is_file():
+        elif kind == "file":
             add(absolute)
-            continue
-        if absolute.is_dir():
+        elif kind == "directory":
             _walk(absolute, root, excluded, respect_gitignore, add, found)
         else:
             found.problems.append((reported(absolute, root), "is not a regular file or directory"))
@@ -80,30 +82,49 @@ def discover(paths: list[Path], root: Path, exclude: tuple[str, ...], respect_gi
     return found
 
 
+def _kind(path: Path) -> str:
+    """What a path named on the command line is: file, directory, broken, missing or other."""
+    if path.is_symlink() and not path.exists():
+        return "broken"
+    if not path.exists():
+        return "missing"
+    return "file" if path.is_file() else "directory" if path.is_dir() else "other"
+
+
 def _walk(top: Path, root: Path, excluded, respect_gitignore: bool, add, found: Discovered) -> None:
     ignores: list[tuple[str, pathspec.GitIgnoreSpec]] = []
-    if respect_gitignore:
-        # .gitignore files between the root and `top` apply too
-        for directory in reversed([top, *top.parents]):
-            if directory == root or root in directory.parents:
-                _load_gitignore(directory, root, ignores, found)
 
     def onerror(error: OSError) -> None:
         found.problems.append((reported(Path(error.filename), root), f"cannot be read ({error.strerror})"))
 
+    if respect_gitignore:
+        # .gitignore files between the root and `top` apply too
+        for directory in reversed([top, *top.parents]):
+            if directory == root or root in directory.parents:
+                try:
+                    _load_gitignore(directory, root, ignores, found)
+                except OSError as error:
+                    onerror(OSError(error.errno, error.strerror, str(directory)))
+                    return
+
     for dirpath, dirnames, filenames in os.walk(top, onerror=onerror, followlinks=False):
         directory = Path(dirpath)
         rel_dir = relative(directory, root)
-        if respect_gitignore and directory != top:
-            _load_gitignore(directory, root, ignores, found)
-        kept = []
-        for name in sorted(dirnames):
-            rel = f"{rel_dir}/{name}" if rel_dir != "." else name
-            if excluded.match_file(rel + "/") or _ignored(rel + "/", ignores):
-                continue
-            if (directory / name).is_symlink():
-                continue
-            kept.append(name)
+        try:
+            if respect_gitignore and directory != top:
+                _load_gitignore(directory, root, ignores, found)
+            kept = []
+            for name in sorted(dirnames):
+                rel = f"{rel_dir}/{name}" if rel_dir != "." else name
+                if excluded.match_file(rel + "/") or _ignored(rel + "/", ignores):
+                    continue
+                if (directory / name).is_symlink():
+                    continue
+                kept.append(name)
+        except OSError as error:  # listed, but what it holds cannot be looked at (no search permission)
+            onerror(OSError(error.errno, error.strerror, dirpath))
+            dirnames[:] = []
+            continue
         dirnames[:] = kept
         for name in sorted(filenames):
             if not name.endswith(SUFFIXES):

@@ -8,6 +8,7 @@ a native parser would fail these tests instead of killing the test run.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import socket
@@ -296,3 +297,94 @@ def test_a_named_pipe_given_as_the_config_is_one_error_line(tmp_path):
     assert completed.stderr.splitlines() == [
         "debtscan: error: settings.toml: is not a regular file (a pipe, socket or device)"]
 
+
+# -- what cannot be looked at is reported with its path, and the scan goes on ---------------------------
+
+def refuse_inside(monkeypatch, directory: Path, calls=("stat", "lstat", "open", "scandir")) -> None:
+    """What the system answers for a directory with read but no execute permission: its names can
+    be listed, nothing in it can be looked at or opened. Root is never refused, and CI runs as
+    root, so the refusal is simulated in this process."""
+    inside = str(directory) + os.sep
+
+    def guarded(real):
+        def call(path, *args, **kwargs):
+            if not isinstance(path, int) and os.fsdecode(os.fspath(path)).startswith(inside):
+                raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+            return real(path, *args, **kwargs)
+        return call
+
+    for name in calls:
+        monkeypatch.setattr(os, name, guarded(getattr(os, name)))
+
+
+def locked_tree(root: Path) -> Path:
+    (root / "good.py").write_text(GOOD)
+    locked = root / "locked"
+    (locked / "inner").mkdir(parents=True)
+    (locked / "hidden.py").write_text(GOOD)
+    (locked / "inner" / "deeper.py").write_text(GOOD)
+    return locked
+
+
+def assert_reported_and_scanned(completed, path: str) -> None:
+    assert completed.exit_code == 1 and completed.stderr == "", (completed.stderr, completed.exception)
+    document = json.loads(completed.stdout)
+    assert document["errors"] == []
+    rules = sorted((finding["path"], finding["rule"]) for finding in document["findings"])
+    assert (path, "DS002") in rules and ("good.py", "DS201") in rules, rules
+    mine = [finding for finding in document["findings"] if finding["path"] == path]
+    assert len(mine) == 1 and "Permission denied" in mine[0]["message"], mine
+
+
+def test_a_directory_that_cannot_be_searched_is_one_finding_and_the_scan_goes_on(tmp_path, monkeypatch):
+    locked = locked_tree(tmp_path)
+    (locked / ".gitignore").write_text("*.tmp\n")  # asked about first, where the walk used to stop
+    refuse_inside(monkeypatch, locked)
+    assert_reported_and_scanned(in_process(monkeypatch, tmp_path, ".", "--format", "json"), "locked")
+
+
+def test_a_directory_that_cannot_be_searched_named_on_the_command_line(tmp_path, monkeypatch):
+    locked = locked_tree(tmp_path)
+    refuse_inside(monkeypatch, locked)
+    completed = in_process(monkeypatch, tmp_path, "locked", "good.py", "--format", "json")
+    assert_reported_and_scanned(completed, "locked")
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root searches directories whatever their mode")
+def test_a_directory_without_execute_permission_is_one_finding(tmp_path, monkeypatch):
+    locked = locked_tree(tmp_path)
+    locked.chmod(0o644)
+    try:
+        completed = in_process(monkeypatch, tmp_path, ".", "--format", "json")
+    finally:
+        locked.chmod(0o755)
+    assert_reported_and_scanned(completed, "locked")
+
+
+def test_an_unreadable_gitignore_is_one_finding_and_the_scan_goes_on(tmp_path, monkeypatch):
+    (tmp_path / "good.py").write_text(GOOD)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / ".gitignore").write_text("scratch.py\n")
+    (tmp_path / "sub" / "scratch.py").write_text(GOOD)
+    real_open = os.open
+
+    def refuse(path, *args, **kwargs):
+        if os.fspath(path).endswith(".gitignore"):
+            raise PermissionError(errno.EACCES, "Permission denied", path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse)
+    assert_reported_and_scanned(in_process(monkeypatch, tmp_path, ".", "--format", "json"), "sub/.gitignore")
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_a_gitignore_without_read_permission_is_one_finding(tmp_path, monkeypatch):
+    (tmp_path / "good.py").write_text(GOOD)
+    gitignore = tmp_path / ".gitignore"
+    gitignore.write_text("scratch.py\n")
+    gitignore.chmod(0)
+    try:
+        completed = in_process(monkeypatch, tmp_path, ".", "--format", "json")
+    finally:
+        gitignore.chmod(0o644)
+    assert_reported_and_scanned(completed, ".gitignore")
