@@ -390,7 +390,16 @@ def relevant(rule: type[Rule] | type[Collector], data: bytes, catalog: dict) -> 
 
 
 def analyze_source(data: bytes, path: str, module: str, is_package: bool, setup: ScanSetup) -> FileResult:
-    """Analyse one file's bytes. Never raises: problems become part of the result."""
+    """Analyse one file's bytes. Never raises: problems become part of the result; a file that
+    needs more memory than there is is one of them (too large), not an internal error."""
+    try:
+        return _analyze(data, path, module, is_package, setup)
+    except MemoryError:
+        return FileResult(path=path, problems=[FileProblem(path, "size", "too large to analyse: the memory ran out")],
+                          facts=FileFacts(path=path, module=module, is_package=is_package))
+
+
+def _analyze(data: bytes, path: str, module: str, is_package: bool, setup: ScanSetup) -> FileResult:
     result = FileResult(path=path)
     mark = profiling.marker()
     loaded = load_source(data, path)
@@ -431,6 +440,8 @@ def analyze_source(data: bytes, path: str, module: str, is_package: bool, setup:
         ctx.facts.scopes = tracker.scope_facts
         result.facts = ctx.facts
         mark("facts")
+    except MemoryError:
+        raise
     except Exception as error:  # a bug in a rule must not stop the scan; it is reported with its path
         if _from_recursion(error):  # also a RecursionError that surfaced as another error on its way out
             result.problems.append(FileProblem(path, "syntax", "nested too deeply to analyse"))

@@ -51,8 +51,8 @@ class UnreadableFile(Rule):
     ## What it does
     Reports files that cannot be read (permissions, broken or looping symlinks, pipes and
     devices), decoded (invalid UTF-8 or an unknown coding cookie, NUL bytes), understood
-    (notebooks that are not nbformat 4 JSON) or afforded (more than 2 MB of code, as generated
-    modules hold).
+    (notebooks that are not nbformat 4 JSON) or afforded (more than 2 MB or 250,000 tokens of
+    code, as generated modules and data tables pasted into code hold).
 
     ## Why is this bad?
     The file is skipped, so whatever debt it holds goes unseen.

@@ -22,7 +22,8 @@ from click.testing import CliRunner
 from debtscan.cli import main
 
 from debtscan.runner import analyse_file
-from debtscan.source import MAX_CODE_CHARS
+from debtscan.model import FileProblem
+from debtscan.source import MAX_CODE_CHARS, MAX_CODE_TOKENS
 
 GOOD = 'import numpy as np\nTRAIN = "/data/train.csv"\nnoise = np.random.rand(3)\n'
 NOTEBOOK = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
@@ -43,6 +44,13 @@ def generated(size: int) -> bytes:
     return b"".join(rows)
 
 
+def one_line_list(size: int) -> bytes:
+    """`DATA = [0, 1, 2, …]` on one line, `size` bytes: a data table pasted into code (before the
+    token limit, 1.9 MB of it took half a minute and 2.6 GB, as much per token as code does)."""
+    count = (size - 9) // 3
+    return b"DATA = [" + b", ".join(b"%d" % (index % 10) for index in range(count)) + b"]\n"
+
+
 # name -> (bytes, expected rule, words the message must contain; a finding's rule for readable files)
 BAD_FILES: dict[str, tuple[bytes, str, tuple[str, ...]]] = {
     "half_written.py": (b"def train(:\n    pass\n", "DS001", ("not valid Python",)),
@@ -54,6 +62,8 @@ BAD_FILES: dict[str, tuple[bytes, str, tuple[str, ...]]] = {
     "bad_cookie.py": (b"# -*- coding: klingon -*-\nx = 1\n", "DS002", ("coding declaration", "klingon")),
     "nul_bytes.py": (b"x = 1\n\x00\x00\x00\n", "DS002", ("NUL bytes",)),
     "generated_5mb.py": (generated(5_000_000), "DS002", ("too large to analyse", "MB")),
+    # under the size limit, but a list literal costs the parser as much per token as code does
+    "one_line_list.py": (one_line_list(1_900_000), "DS002", ("too large to analyse", "tokens")),
     "nested_parentheses.py": (b"x = " + b"(" * 5000 + b"1" + b")" * 5000 + b"\n", "DS001", ("nested too deeply",)),
     "nested_lists.py": (b"x = " + b"[" * 100_000 + b"]" * 100_000 + b"\n", "DS001", ("nested too deeply",)),
     "long_sum.py": (b"x = " + b" + ".join([b"1"] * 100_000) + b"\n", "DS001", ("nested too deeply",)),
@@ -182,6 +192,19 @@ def test_every_file_is_counted_and_symlinked_directories_are_not_followed(report
 
 def test_the_size_limit_sits_far_above_hand_written_code():
     assert MAX_CODE_CHARS >= 1_000_000  # pandas' frame.py, among the largest real modules, is 0.7 MB
+    assert MAX_CODE_TOKENS >= 200_000  # numpy's test_multiarray.py, 0.4 MB, holds about 110,000
+
+
+def test_the_token_limit_is_what_the_parser_would_meet():
+    from debtscan.source import load_source
+
+    assert len(one_line_list(1_900_000)) < MAX_CODE_CHARS
+    below = b"DATA = [" + b", ".join([b"1"] * (MAX_CODE_TOKENS // 2 - 10)) + b"]\n"
+    assert not isinstance(load_source(below, "below.py"), FileProblem)
+    strings = 'x = """' + "long text " * 50_000 + '"""\n# ' + "a comment " * 50_000 + "\n"  # a token each
+    assert not isinstance(load_source(strings.encode(), "strings.py"), FileProblem)
+    over = load_source(one_line_list(1_900_000), "list.py")
+    assert isinstance(over, FileProblem) and over.kind == "size" and f"{MAX_CODE_TOKENS:,} tokens" in over.message
 
 
 def test_a_named_pipe_is_refused_without_blocking(tmp_path):
@@ -388,3 +411,18 @@ def test_a_gitignore_without_read_permission_is_one_finding(tmp_path, monkeypatc
     finally:
         gitignore.chmod(0o644)
     assert_reported_and_scanned(completed, ".gitignore")
+
+
+def test_a_file_the_memory_does_not_suffice_for_is_one_problem_not_an_error(tmp_path, monkeypatch):
+    from debtscan import engine
+
+    def exhausted(code):
+        raise MemoryError
+
+    (tmp_path / "big.py").write_text(GOOD)
+    monkeypatch.setattr(engine, "parse_module", exhausted)
+    completed = in_process(monkeypatch, tmp_path, ".", "--format", "json", "-j", "1")
+    document = json.loads(completed.stdout)
+    assert completed.exit_code == 1 and document["errors"] == []
+    assert [(f["path"], f["rule"]) for f in document["findings"]] == [("big.py", "DS002")]
+    assert "memory ran out" in document["findings"][0]["message"]
