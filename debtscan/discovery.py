@@ -1,8 +1,9 @@
 """Which files to scan: Python files and notebooks under the given paths.
 
 Directories are walked without following symlinked directories (so symlink loops cannot trap
-the walk); `.gitignore` files are honoured at every level, as git does, with pathspec;
-excludes use the same gitignore-style patterns. A file named explicitly is always scanned.
+the walk), and a symlinked file whose target lies outside the scanned tree is reported, not
+read; `.gitignore` files are honoured at every level, as git does, with pathspec; excludes use
+the same gitignore-style patterns. A file named explicitly is always scanned.
 """
 
 from __future__ import annotations
@@ -107,6 +108,7 @@ def _walk(top: Path, root: Path, excluded, respect_gitignore: bool, add, found: 
                     onerror(OSError(error.errno, error.strerror, str(directory)))
                     return
 
+    inside = os.path.realpath(root)
     for dirpath, dirnames, filenames in os.walk(top, onerror=onerror, followlinks=False):
         directory = Path(dirpath)
         rel_dir = relative(directory, root)
@@ -132,7 +134,22 @@ def _walk(top: Path, root: Path, excluded, respect_gitignore: bool, add, found: 
             rel = f"{rel_dir}/{name}" if rel_dir != "." else name
             if excluded.match_file(rel) or _ignored(rel, ignores):
                 continue
+            if _links_out(directory / name, inside):
+                found.problems.append((reported(directory / name, root), "is a symlink to a file outside the "
+                                                                         "scanned tree, which is not read"))
+                continue
             add(directory / name)
+
+
+def _links_out(path: Path, inside: str) -> bool:
+    """Whether `path` is a symlink to a regular file outside the directory `inside` (a real
+    path). Its lines would be quoted in reports, so a tree could copy any file of the machine
+    that scans it into them; symlinked directories are not walked, for the same reason and for
+    loops. A link to no regular file is left to the reader, which refuses it with its reason."""
+    if not os.path.islink(path):
+        return False
+    target = os.path.realpath(path)
+    return os.path.isfile(target) and os.path.commonpath([inside, target]) != inside
 
 
 def read_gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:

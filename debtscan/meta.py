@@ -50,7 +50,7 @@ class UnreadableFile(Rule):
 
     ## What it does
     Reports files that cannot be read (permissions, broken or looping symlinks, pipes and
-    devices), decoded (invalid UTF-8 or an unknown coding cookie, NUL bytes), understood
+    devices) or are not read (symlinks to files outside the scanned tree), decoded (invalid UTF-8 or an unknown coding cookie, NUL bytes), understood
     (notebooks that are not nbformat 4 JSON) or afforded (more than 2 MB or 250,000 tokens of
     code, as generated modules and data tables pasted into code hold).
 

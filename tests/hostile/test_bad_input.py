@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from debtscan.cli import main
+from debtscan.report import FORMATS
 
 from debtscan.runner import analyse_file
 from debtscan.model import FileProblem
@@ -426,3 +427,26 @@ def test_a_file_the_memory_does_not_suffice_for_is_one_problem_not_an_error(tmp_
     assert completed.exit_code == 1 and document["errors"] == []
     assert [(f["path"], f["rule"]) for f in document["findings"]] == [("big.py", "DS002")]
     assert "memory ran out" in document["findings"][0]["message"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_file_symlink_out_of_the_tree_is_reported_and_never_read(tmp_path, monkeypatch, fmt):
+    """A pull request could otherwise copy lines of any file on the CI machine into the report."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.py").write_text('TOKEN_FILE = "/home/alice/.ssh/id_rsa_outside"\n')
+    tree = tmp_path / "tree"
+    (tree / "pkg").mkdir(parents=True)
+    (tree / "real.py").write_text(GOOD)
+    (tree / "pkg" / "steal.py").symlink_to(outside / "secret.py")
+    (tree / "steal_relative.py").symlink_to(Path("..") / "outside" / "secret.py")
+    (tree / "alias.py").symlink_to("real.py")  # inside the tree: read as usual
+    completed = in_process(monkeypatch, tree, ".", "--format", fmt, "-o", str(tmp_path / "report"))
+    report = (tmp_path / "report").read_text(encoding="utf-8")
+    assert completed.exit_code == 1 and "id_rsa_outside" not in report
+    document = json.loads(in_process(monkeypatch, tree, ".", "--format", "json").stdout)
+    found = sorted((f["path"], f["rule"]) for f in document["findings"])
+    assert ("pkg/steal.py", "DS002") in found and ("steal_relative.py", "DS002") in found
+    assert ("alias.py", "DS201") in found and ("real.py", "DS201") in found
+    refused = [f["message"] for f in document["findings"] if f["path"].startswith(("pkg/steal", "steal"))]
+    assert refused and all("outside the scanned tree" in message for message in refused)
