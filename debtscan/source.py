@@ -253,12 +253,20 @@ def decode_notebook(data: bytes, path: str) -> Source | FileProblem:
             return FileProblem(path, "notebook", "a notebook in nbformat 3, which is not supported; convert it "
                                                  "with `jupyter nbconvert --to notebook`")
         return FileProblem(path, "notebook", "JSON but not a Jupyter notebook (no list of cells)")
+    if document["cells"] and not any(isinstance(cell, dict) for cell in document["cells"]):
+        return FileProblem(path, "notebook", "JSON but not a Jupyter notebook (its cells are not JSON objects)")
     if not _is_python_notebook(document):
         return Source(path=path, text="", cell_map={})  # an R or Julia notebook holds no Python to check
     cells: list[tuple[int, str]] = []
     problems: list[FileProblem] = []
     for number, cell in enumerate(document["cells"], start=1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        if not isinstance(cell, dict):  # no kind, no source: what it held is unknown, so it is reported
+            shown = json.dumps(cell, ensure_ascii=True)
+            problems.append(FileProblem(path, "notebook", f"cell {number} is not a notebook cell (a JSON object): "
+                                                          f"{shown if len(shown) <= 40 else shown[:39] + '…'}",
+                                        cell=number))
+            continue
+        if cell.get("cell_type") != "code":
             continue
         raw = cell.get("source", "")
         if isinstance(raw, list) and all(isinstance(part, str) for part in raw):
