@@ -6,10 +6,13 @@ setting that does nothing is worse than no setting.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import pathspec
 
 from debtscan.model import Confidence, Severity
 from debtscan.source import UnreadableText, read_text_file
@@ -135,13 +138,14 @@ def settings_from_table(table: dict[str, Any], origin: str) -> Settings:
     if "ignore" in table:
         changes["ignore"] = _codes(table, "ignore", origin)
     if "exclude" in table:
-        changes["exclude"] = _strings(table, "exclude", origin)
+        changes["exclude"] = _globs(table, "exclude", origin)
     if "extend-exclude" in table:
-        changes["extend_exclude"] = _strings(table, "extend-exclude", origin)
+        changes["extend_exclude"] = _globs(table, "extend-exclude", origin)
     if "per-file-ignores" in table:
         raw = table["per-file-ignores"]
         if not isinstance(raw, dict):
             raise ConfigError(f"{origin}: per-file-ignores must be a table of glob -> list of rule codes")
+        _checked_globs(tuple(sorted(raw)), origin, "per-file-ignores")
         changes["per_file_ignores"] = tuple(
             (pattern, _codes(raw, pattern, origin, f"per-file-ignores.{pattern!r}")) for pattern in sorted(raw))
     if "fail-on" in table:
@@ -179,7 +183,7 @@ def _sub_table(raw: Any, section: str, known, origin: str, contents: str, noun: 
 def _roles(raw: Any, origin: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Globs that assign files a role outright, in the fixed order of ROLES."""
     _sub_table(raw, "roles", ROLES, origin, "role -> list of glob patterns", noun="role")
-    return tuple((role, _strings(raw, role, origin, f"roles.{role}")) for role in ROLES if role in raw)
+    return tuple((role, _globs(raw, role, origin, f"roles.{role}")) for role in ROLES if role in raw)
 
 
 def _glue(raw: Any, origin: str) -> tuple[tuple[str, float], ...]:
@@ -192,6 +196,32 @@ def _glue(raw: Any, origin: str) -> tuple[tuple[str, float], ...]:
         if GLUE_KEYS[key] == "ratio" and not (number and 0 < value <= 1):
             raise ConfigError(f"{origin}: glue.{key} must be a number above 0 and at most 1, not {value!r}")
     return tuple((key, raw[key]) for key in sorted(raw))
+
+
+def _globs(table: dict, key: str, origin: str, label: str | None = None) -> tuple[str, ...]:
+    """A list of gitignore-style patterns; one that cannot be compiled, or that matches nothing
+    (an unclosed `[`, a lone `!`, a trailing `\\`), is an error rather than a setting that does nothing."""
+    return _checked_globs(_strings(table, key, origin, label), origin, label or key)
+
+
+def _checked_globs(patterns: tuple[str, ...], origin: str, label: str) -> tuple[str, ...]:
+    for pattern in patterns:
+        problem = glob_problem(pattern)
+        if problem:
+            raise ConfigError(f"{origin}: {label}: {pattern!r} is not a valid pattern ({problem})")
+    return patterns
+
+
+def glob_problem(pattern: str) -> str | None:
+    """Why a gitignore-style pattern is no pattern, or None: what pathspec, which applies it,
+    refuses or compiles to nothing."""
+    try:
+        compiled = pathspec.GitIgnoreSpec.from_lines([pattern]).patterns
+    except (ValueError, re.error) as error:  # pathspec's pattern errors are ValueErrors
+        return str(error).split("\n")[0]
+    if not any(item.include is not None for item in compiled):
+        return "it matches nothing: empty, a comment, or an unclosed bracket"
+    return None
 
 
 def _strings(table: dict, key: str, origin: str, label: str | None = None) -> tuple[str, ...]:

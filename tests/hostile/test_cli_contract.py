@@ -48,6 +48,21 @@ def test_a_path_that_does_not_exist_is_an_error_and_the_rest_is_scanned(tmp_path
     ("[tool.debtscan]\nselect = ['DS999']\n", "DS999"),
     ("[tool.debtscan]\ncatalog = { no_such_section = [] }\n", "no_such_section"),
     (b"[tool.debtscan]\nselect = ['\xff']\n", "not UTF-8"),
+    # catalog entries have the shapes of the rule pack's own entries, and name what it knows
+    ("[[tool.debtscan.catalog.seed_setters]]\nnames = 5\n",
+     "catalog.seed_setters[1].names must be a list of strings, not 5"),
+    ("[[tool.debtscan.catalog.seed_setters]]\nnames = ['a.seed']\nstreams = ['pythn']\n",
+     "catalog.seed_setters[1].streams: 'pythn' is not one of the catalog's streams (numpy, python,"),
+    ("[[tool.debtscan.catalog.seed_setters]]\nnames = ['a.seed']\nstream = ['python']\n",
+     "catalog.seed_setters[1]: unknown key(s) stream"),
+    ("[tool.debtscan]\ncatalog = { seed_setters = [3] }\n", "catalog.seed_setters[1] must be a table"),
+    ("[tool.debtscan.catalog.paths]\nuser_roots = '/home'\n", "catalog.paths.user_roots must be a list of strings"),
+    # globs that cannot match anything, or cannot be compiled, are errors rather than silent no-ops
+    ("[tool.debtscan]\nextend-exclude = ['x/[b-a]/y']\n", "extend-exclude: 'x/[b-a]/y' is not a valid pattern"),
+    ("[tool.debtscan]\nextend-exclude = ['data/[raw']\n", "extend-exclude: 'data/[raw' is not a valid pattern"),
+    ("[tool.debtscan]\nexclude = ['build\\']\n", "exclude: 'build\\\\' is not a valid pattern"),
+    ("[tool.debtscan.per-file-ignores]\n'!' = ['DS2']\n", "per-file-ignores: '!' is not a valid pattern"),
+    ("[tool.debtscan.roles]\nserving = ['[z-a].py']\n", "roles.serving: '[z-a].py' is not a valid pattern"),
 ])
 def test_a_config_that_cannot_be_used_is_one_line_and_exit_2(tmp_path, config, needle):
     write_project(tmp_path, {**GOOD, "pyproject.toml": config})
