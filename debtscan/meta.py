@@ -17,7 +17,9 @@ class UnparsableFile(Rule):
 
     ## What it does
     Reports files (and notebook cells) that do not parse as Python 3, such as Python 2 code
-    or half-finished edits. The rest of the scan goes on.
+    or half-finished edits, and valid code beyond what the analysis can parse (nesting too
+    deep, 100,000 adjacent string literals), which the message tells apart. The rest of the
+    scan goes on.
 
     ## Why is this bad?
     Nothing in the file can be checked, so its debt is invisible; Python 2 code in an ML

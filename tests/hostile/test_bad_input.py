@@ -70,6 +70,9 @@ BAD_FILES: dict[str, tuple[bytes, str, tuple[str, ...]]] = {
     "long_sum.py": (b"x = " + b" + ".join([b"1"] * 100_000) + b"\n", "DS001", ("nested too deeply",)),
     "unary_chain.py": (b"x = " + b"-" * 100_000 + b"1\n", "DS001", ("nested too deeply",)),
     "long_condition.py": (b"ok = " + b" and ".join([b"a"] * 20_000) + b"\n", "DS001", ("`and`/`or` chain",)),
+    # valid Python, which libcst cannot parse: a limit of the parser, not an error in the file
+    "adjacent_strings.py": (b"x = (" + b" ".join([b'"a"'] * 100_000) + b")\n", "DS001",
+                            ("beyond the parser's limits", "valid Python")),
     "deep_blocks.py": (b"".join(b" " * depth + b"if x:\n" for depth in range(150)) + b" " * 150 + b"pass\n",
                        "DS001", ("nested too deeply",)),
     "not_json.ipynb": (b"{'cells': [", "DS002", ("invalid JSON",)),
@@ -450,3 +453,8 @@ def test_a_file_symlink_out_of_the_tree_is_reported_and_never_read(tmp_path, mon
     assert ("alias.py", "DS201") in found and ("real.py", "DS201") in found
     refused = [f["message"] for f in document["findings"] if f["path"].startswith(("pkg/steal", "steal"))]
     assert refused and all("outside the scanned tree" in message for message in refused)
+
+
+def test_what_the_parser_cannot_parse_is_never_called_invalid(hostile_tree, reports):
+    message = next(f["message"] for f in json.loads(reports[0].stdout)["findings"] if f["path"] == "adjacent_strings.py")
+    assert "not valid" not in message and "syntax" not in message.lower()
