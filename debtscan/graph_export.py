@@ -18,6 +18,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from debtscan.report.escape import visible, visible_lines
+from debtscan.wording import counted
 
 SCALAR = (str, int, float, bool)
 SHAPES_DOT = {"entry": "box", "module": "box", "package": "folder", "data": "cylinder", "model": "box3d",
@@ -70,7 +71,7 @@ def to_dot(graph: nx.DiGraph) -> str:
         kind = data.get("kind", "module")
         label = data.get("label", node)
         if data.get("findings"):
-            label = f"{label}\n{data['findings']} finding{'s' if data['findings'] != 1 else ''}: {data.get('rules', '')}"
+            label = f"{label}\n{counted(data['findings'], 'finding')}: {data.get('rules', '')}"
         attributes = [f"label={_dot_string(label)}", f"shape={SHAPES_DOT.get(kind, 'box')}"]
         if STYLE_DOT.get(kind):
             attributes.append(STYLE_DOT[kind])
@@ -105,7 +106,7 @@ def to_mermaid(graph: nx.DiGraph) -> str:
         opening, closing = SHAPES_MERMAID.get(kind, ("[", "]"))
         label = f"{kind}: {data.get('label', node)}"
         if data.get("findings"):
-            label += f" ({data['findings']} finding{'s' if data['findings'] != 1 else ''}: {data.get('rules', '')})"
+            label += f" ({counted(data['findings'], 'finding')}: {data.get('rules', '')})"
             classes.setdefault("debt", []).append(ids[node])
         classes.setdefault(kind, []).append(ids[node])
         lines.append(f'    {ids[node]}{opening}"{mermaid_label(label)}"{closing}')
@@ -186,7 +187,7 @@ def _node_text(graph: nx.DiGraph, node: str) -> Text:
             notes.append(f"from {data['provided_by']}")
         notes.append("declared" if data.get("declared") else "undeclared")
     if data.get("findings"):
-        notes.append(f"{data['findings']} finding{'s' if data['findings'] != 1 else ''}")
+        notes.append(counted(data['findings'], 'finding'))
     if notes:
         text.append(f"  [{', '.join(visible(note) for note in notes)}]", style="dim")
     return text

@@ -37,7 +37,8 @@ class ScanResult:
     root: str
     findings: list[Finding]
     errors: list[dict] = field(default_factory=list)
-    files_scanned: int = 0
+    files_scanned: int = 0  # Python files and notebooks
+    other_files: int = 0  # other files that hold findings (manifests): files of the summary too
     counts: dict[str, int] = field(default_factory=dict)  # ignored, fixme, below_confidence, baseline
     enabled: tuple[str, ...] = ()
     fixme: list[Finding] = field(default_factory=list)
@@ -156,9 +157,10 @@ def _scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None, b
     kept.sort(key=Finding.sort_key)
     fixme.sort(key=Finding.sort_key)
     errors.sort(key=lambda error: (error["path"], error["message"]))
-    files = len(discovered.files) if reported is None else sum(1 for _, rel in discovered.files if reported(rel))
-    return ScanResult(root=str(root), findings=kept, errors=errors, files_scanned=files,
-                      counts=counts, enabled=enabled_codes, fixme=fixme, baseline_fixed=len(paid_off),
+    scanned = {rel for _, rel in discovered.files if reported is None or reported(rel)}
+    others = {finding.path for finding in [*kept, *fixme]} - scanned  # manifests, an unreadable .gitignore
+    return ScanResult(root=str(root), findings=kept, errors=errors, files_scanned=len(scanned),
+                      other_files=len(others), counts=counts, enabled=enabled_codes, fixme=fixme, baseline_fixed=len(paid_off),
                       paid_off=paid_off, project=project, metrics=metrics)
 
 
