@@ -1,6 +1,6 @@
 """Allow `python -m debtscan`."""
 
-from debtscan.cli import main
+from debtscan.interrupt import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -3,7 +3,8 @@
 The engine does not interpret the catalog: it loads every `*.toml` of the rule pack's
 `catalog` package, merges them section by section (lists of tables are concatenated, tables
 are merged), adds the user's `[tool.debtscan.catalog]` entries, and expands the shorthand
-`prefix` + `functions` into full `names`. Rules give the sections their meaning.
+`prefix` + `functions` into full `names`. Rules give the sections their meaning; the user's
+entries are checked against the shapes of the bundled ones (`debtscan.catalog_check`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import sys
 from importlib import resources
 from typing import Any
+
+from debtscan.catalog_check import CatalogShapeError, check_extensions
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -37,6 +40,10 @@ def load_catalog(extensions: dict[str, Any] | None = None) -> dict[str, Any]:
         unknown = sorted(set(extensions) - set(catalog))
         if unknown:
             raise CatalogError(f"unknown catalog section(s) {', '.join(unknown)}; known: {', '.join(sorted(catalog))}")
+        try:
+            check_extensions(extensions, catalog)
+        except CatalogShapeError as error:
+            raise CatalogError(str(error)) from None
         merge(catalog, extensions, origin="[tool.debtscan.catalog]")
     for section, value in catalog.items():
         if isinstance(value, list):

@@ -1,7 +1,8 @@
 """The command line: `debtscan PATH…` scans (the `check` command), `debtscan rules` documents.
 
 Exit codes: 0 nothing at or above the gate; 1 findings at or above it; 2 usage, config or
-internal error (a path that does not exist, an unknown rule code, a broken pyproject.toml).
+internal error (a path that does not exist, an unknown rule code, a broken pyproject.toml);
+130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import click
 from debtscan import __version__
 from debtscan.catalog import CatalogError
 from debtscan.config import ConfigError, Settings, find_config, load_settings
+from debtscan.interrupt import interrupted
 from debtscan.model import Confidence, Severity
 from debtscan.registry import SelectionError
 from debtscan.report import FORMATS
@@ -32,13 +34,18 @@ class DefaultGroup(click.Group):
     def parse_args(self, ctx, args):
         if not args or args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             args = [self.default_command, *args]
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except KeyboardInterrupt:  # before click turns it into "Aborted!" and exit status 1
+            interrupted()
 
     def invoke(self, ctx):
         """An unexpected exception is an internal error: exit status 2, as documented, rather than
-        Python's 1, which CI would read as "debt found"."""
+        Python's 1, which CI would read as "debt found"; Ctrl-C is exit status 130."""
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            interrupted()
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as error:
@@ -89,7 +96,7 @@ def one_line(text: str) -> str:
     """Text for one line of stderr: paths from the scanned tree may hold escapes and newlines."""
     from debtscan.report.escape import visible
 
-    return visible(text).replace("\r", "\\r").replace("\n", "\\n")
+    return visible(text)
 
 
 def _scan_options(function):
@@ -141,7 +148,7 @@ def _run_scan(*args, **kwargs):
 
 def _settings(paths: list[Path], config_path: Path | None, **overrides) -> tuple[Settings, Path]:
     """The settings and the project root for a scan of `paths`; raises ConfigError."""
-    if config_path is not None and not config_path.is_file():
+    if config_path is not None and not config_path.exists():
         raise ConfigError(f"{config_path}: no such file")
     config = config_path or find_config(next((p for p in paths if p.exists()), Path(".")))
     settings = load_settings(config)
@@ -410,4 +417,6 @@ def rules(explain, fmt):
 
 
 if __name__ == "__main__":
-    main()
+    from debtscan.interrupt import run
+
+    run()

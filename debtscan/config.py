@@ -6,12 +6,16 @@ setting that does nothing is worse than no setting.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import pathspec
+
 from debtscan.model import Confidence, Severity
+from debtscan.source import UnreadableText, read_text_file
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -24,6 +28,10 @@ DEFAULT_EXCLUDE = (
     "site-packages", "*.egg-info", ".eggs", ".dvc", "mlruns", "wandb", ".cache",
     "*{{*}}*",  # project templates (cookiecutter, copier): Python only once rendered
 )
+
+
+# A pyproject.toml is a few kilobytes; this bounds what a hostile one can make debtscan hold.
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
 
 
 class ConfigError(ValueError):
@@ -77,31 +85,38 @@ def find_config(start: Path) -> Path | None:
     inside another project's checkout is not configured by its host.
     """
     current = start.resolve()
-    if current.is_file():
+    if _answered(current.is_file):
         current = current.parent
     for directory in (current, *current.parents):
         candidate = directory / "pyproject.toml"
-        if candidate.is_file():
+        if _answered(candidate.is_file):
             try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                data = tomllib.loads(read_text_file(candidate, MAX_CONFIG_BYTES))
+            except (UnreadableText, tomllib.TOMLDecodeError):
                 return candidate  # reported properly by load_settings
             if "debtscan" in data.get("tool", {}):
                 return candidate
-        if (directory / ".git").exists():
+        if _answered((directory / ".git").exists):
             return None
     return None
+
+
+def _answered(question) -> bool:
+    """`question()` (`path.is_file`, `path.exists`), False when it cannot be answered: a path in a
+    directory that cannot be searched is not looked at here; the scan reports the directory."""
+    try:
+        return question()
+    except OSError:
+        return False
 
 
 def load_settings(path: Path | None) -> Settings:
     if path is None:
         return Settings()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot be read ({error.strerror})") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: is not UTF-8 text") from None
+        data = tomllib.loads(read_text_file(path, MAX_CONFIG_BYTES))
+    except UnreadableText as error:
+        raise ConfigError(f"{path}: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
     table = data.get("tool", {}).get("debtscan", {})
@@ -124,13 +139,14 @@ def settings_from_table(table: dict[str, Any], origin: str) -> Settings:
     if "ignore" in table:
         changes["ignore"] = _codes(table, "ignore", origin)
     if "exclude" in table:
-        changes["exclude"] = _strings(table, "exclude", origin)
+        changes["exclude"] = _globs(table, "exclude", origin)
     if "extend-exclude" in table:
-        changes["extend_exclude"] = _strings(table, "extend-exclude", origin)
+        changes["extend_exclude"] = _globs(table, "extend-exclude", origin)
     if "per-file-ignores" in table:
         raw = table["per-file-ignores"]
         if not isinstance(raw, dict):
             raise ConfigError(f"{origin}: per-file-ignores must be a table of glob -> list of rule codes")
+        _checked_globs(tuple(sorted(raw)), origin, "per-file-ignores")
         changes["per_file_ignores"] = tuple(
             (pattern, _codes(raw, pattern, origin, f"per-file-ignores.{pattern!r}")) for pattern in sorted(raw))
     if "fail-on" in table:
@@ -168,7 +184,7 @@ def _sub_table(raw: Any, section: str, known, origin: str, contents: str, noun: 
 def _roles(raw: Any, origin: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Globs that assign files a role outright, in the fixed order of ROLES."""
     _sub_table(raw, "roles", ROLES, origin, "role -> list of glob patterns", noun="role")
-    return tuple((role, _strings(raw, role, origin, f"roles.{role}")) for role in ROLES if role in raw)
+    return tuple((role, _globs(raw, role, origin, f"roles.{role}")) for role in ROLES if role in raw)
 
 
 def _glue(raw: Any, origin: str) -> tuple[tuple[str, float], ...]:
@@ -181,6 +197,32 @@ def _glue(raw: Any, origin: str) -> tuple[tuple[str, float], ...]:
         if GLUE_KEYS[key] == "ratio" and not (number and 0 < value <= 1):
             raise ConfigError(f"{origin}: glue.{key} must be a number above 0 and at most 1, not {value!r}")
     return tuple((key, raw[key]) for key in sorted(raw))
+
+
+def _globs(table: dict, key: str, origin: str, label: str | None = None) -> tuple[str, ...]:
+    """A list of gitignore-style patterns; one that cannot be compiled, or that matches nothing
+    (an unclosed `[`, a lone `!`, a trailing `\\`), is an error rather than a setting that does nothing."""
+    return _checked_globs(_strings(table, key, origin, label), origin, label or key)
+
+
+def _checked_globs(patterns: tuple[str, ...], origin: str, label: str) -> tuple[str, ...]:
+    for pattern in patterns:
+        problem = glob_problem(pattern)
+        if problem:
+            raise ConfigError(f"{origin}: {label}: {pattern!r} is not a valid pattern ({problem})")
+    return patterns
+
+
+def glob_problem(pattern: str) -> str | None:
+    """Why a gitignore-style pattern is no pattern, or None: what pathspec, which applies it,
+    refuses or compiles to nothing."""
+    try:
+        compiled = pathspec.GitIgnoreSpec.from_lines([pattern]).patterns
+    except (ValueError, re.error) as error:  # pathspec's pattern errors are ValueErrors
+        return str(error).split("\n")[0]
+    if not any(item.include is not None for item in compiled):
+        return "it matches nothing: empty, a comment, or an unclosed bracket"
+    return None
 
 
 def _strings(table: dict, key: str, origin: str, label: str | None = None) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from debtscan.profiling import Profile
+from debtscan.wording import counted
 
 PROGRESS_DELAY = 1.0  # seconds: a scan faster than this never shows a bar
 
@@ -116,7 +117,7 @@ def profile_table(profile: Profile, files: int, wall: float) -> str:
             rows.append((STAGES.get(label, label), seconds, calls))
     total = sum(seconds for _, seconds, _ in rows) or 1.0
     width = max([len(name) for name, _, _ in rows] + [10])
-    lines = [f"debtscan --profile: {files} files in {wall:.2f} s (wall); CPU seconds below are summed over every process",
+    lines = [f"debtscan --profile: {counted(files, 'file')} in {wall:.2f} s (wall); CPU seconds below are summed over every process",
              f"  {'stage or rule':<{width}}  {'seconds':>9}  {'share':>6}  {'calls':>9}"]
     for name, seconds, calls in sorted(rows, key=lambda row: (-row[1], row[0])):
         lines.append(f"  {name:<{width}}  {seconds:>9.3f}  {seconds / total:>6.1%}  {calls:>9}")

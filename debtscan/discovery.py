@@ -1,8 +1,9 @@
 """Which files to scan: Python files and notebooks under the given paths.
 
 Directories are walked without following symlinked directories (so symlink loops cannot trap
-the walk); `.gitignore` files are honoured at every level, as git does, with pathspec;
-excludes use the same gitignore-style patterns. A file named explicitly is always scanned.
+the walk), and a symlinked file whose target lies outside the scanned tree is reported, not
+read; `.gitignore` files are honoured at every level, as git does, with pathspec; excludes use
+the same gitignore-style patterns. A file named explicitly is always scanned.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from pathlib import Path
 
 import pathspec
 
+from debtscan.source import UnreadableText, read_text_file
+
 SUFFIXES = (".py", ".pyi", ".ipynb")
+MAX_GITIGNORE_BYTES = 4 * 1024 * 1024  # far above any real one; a bound on what a hostile one costs
 
 
 @dataclass
@@ -59,16 +63,18 @@ def discover(paths: list[Path], root: Path, exclude: tuple[str, ...], respect_gi
 
     for argument in paths:
         absolute = Path(os.path.abspath(argument))
-        if absolute.is_symlink() and not absolute.exists():
+        try:
+            kind = _kind(absolute)
+        except OSError as error:  # inside a directory that cannot be searched
+            found.problems.append((reported(absolute, root), f"cannot be read ({error.strerror})"))
+            continue
+        if kind == "broken":
             found.problems.append((reported(absolute, root), "is a broken or looping symlink"))
-            continue
-        if not absolute.exists():
+        elif kind == "missing":
             found.missing.append(str(argument))
-            continue
-        if absolute.is_file():
+        elif kind == "file":
             add(absolute)
-            continue
-        if absolute.is_dir():
+        elif kind == "directory":
             _walk(absolute, root, excluded, respect_gitignore, add, found)
         else:
             found.problems.append((reported(absolute, root), "is not a regular file or directory"))
@@ -77,30 +83,50 @@ def discover(paths: list[Path], root: Path, exclude: tuple[str, ...], respect_gi
     return found
 
 
+def _kind(path: Path) -> str:
+    """What a path named on the command line is: file, directory, broken, missing or other."""
+    if path.is_symlink() and not path.exists():
+        return "broken"
+    if not path.exists():
+        return "missing"
+    return "file" if path.is_file() else "directory" if path.is_dir() else "other"
+
+
 def _walk(top: Path, root: Path, excluded, respect_gitignore: bool, add, found: Discovered) -> None:
     ignores: list[tuple[str, pathspec.GitIgnoreSpec]] = []
-    if respect_gitignore:
-        # .gitignore files between the root and `top` apply too
-        for directory in reversed([top, *top.parents]):
-            if directory == root or root in directory.parents:
-                _load_gitignore(directory, root, ignores)
 
     def onerror(error: OSError) -> None:
         found.problems.append((reported(Path(error.filename), root), f"cannot be read ({error.strerror})"))
 
+    if respect_gitignore:
+        # .gitignore files between the root and `top` apply too
+        for directory in reversed([top, *top.parents]):
+            if directory == root or root in directory.parents:
+                try:
+                    _load_gitignore(directory, root, ignores, found)
+                except OSError as error:
+                    onerror(OSError(error.errno, error.strerror, str(directory)))
+                    return
+
+    inside = os.path.realpath(root)
     for dirpath, dirnames, filenames in os.walk(top, onerror=onerror, followlinks=False):
         directory = Path(dirpath)
         rel_dir = relative(directory, root)
-        if respect_gitignore and directory != top:
-            _load_gitignore(directory, root, ignores)
-        kept = []
-        for name in sorted(dirnames):
-            rel = f"{rel_dir}/{name}" if rel_dir != "." else name
-            if excluded.match_file(rel + "/") or _ignored(rel + "/", ignores):
-                continue
-            if (directory / name).is_symlink():
-                continue
-            kept.append(name)
+        try:
+            if respect_gitignore and directory != top:
+                _load_gitignore(directory, root, ignores, found)
+            kept = []
+            for name in sorted(dirnames):
+                rel = f"{rel_dir}/{name}" if rel_dir != "." else name
+                if excluded.match_file(rel + "/") or _ignored(rel + "/", ignores):
+                    continue
+                if (directory / name).is_symlink():
+                    continue
+                kept.append(name)
+        except OSError as error:  # listed, but what it holds cannot be looked at (no search permission)
+            onerror(OSError(error.errno, error.strerror, dirpath))
+            dirnames[:] = []
+            continue
         dirnames[:] = kept
         for name in sorted(filenames):
             if not name.endswith(SUFFIXES):
@@ -108,19 +134,48 @@ def _walk(top: Path, root: Path, excluded, respect_gitignore: bool, add, found: 
             rel = f"{rel_dir}/{name}" if rel_dir != "." else name
             if excluded.match_file(rel) or _ignored(rel, ignores):
                 continue
+            if _links_out(directory / name, inside):
+                found.problems.append((reported(directory / name, root), "is a symlink to a file outside the "
+                                                                         "scanned tree, which is not read"))
+                continue
             add(directory / name)
 
 
-def _load_gitignore(directory: Path, root: Path, ignores: list) -> None:
+def _links_out(path: Path, inside: str) -> bool:
+    """Whether `path` is a symlink to a regular file outside the directory `inside` (a real
+    path). Its lines would be quoted in reports, so a tree could copy any file of the machine
+    that scans it into them; symlinked directories are not walked, for the same reason and for
+    loops. A link to no regular file is left to the reader, which refuses it with its reason."""
+    if not os.path.islink(path):
+        return False
+    target = os.path.realpath(path)
+    return os.path.isfile(target) and os.path.commonpath([inside, target]) != inside
+
+
+def read_gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
+    """The patterns of `directory`'s .gitignore, None when it has none. Raises UnreadableText for
+    one that is there but cannot be read (a pipe, no permission), and OSError when the directory
+    cannot be searched, so that the caller can say which."""
     gitignore = directory / ".gitignore"
-    if not gitignore.is_file():
-        return
     try:
-        lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+        os.lstat(gitignore)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    lines = read_text_file(gitignore, MAX_GITIGNORE_BYTES, errors="replace").splitlines()
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _load_gitignore(directory: Path, root: Path, ignores: list, found: Discovered) -> None:
+    """Add `directory`'s .gitignore to `ignores`; one that cannot be read is reported with its
+    path, and the walk goes on without its patterns."""
+    try:
+        spec = read_gitignore(directory)
+    except UnreadableText as error:
+        found.problems.append((reported(directory / ".gitignore", root), str(error)))
         return
-    prefix = relative(directory, root)
-    ignores.append(("" if prefix == "." else prefix + "/", pathspec.GitIgnoreSpec.from_lines(lines)))
+    if spec is not None:
+        prefix = relative(directory, root)
+        ignores.append(("" if prefix == "." else prefix + "/", spec))
 
 
 def _ignored(rel: str, ignores: list) -> bool:

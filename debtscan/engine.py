@@ -9,6 +9,7 @@ are any (`debtscan.positions`: libcst's positions without its per-token bookkeep
 
 from __future__ import annotations
 
+import sys
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -390,7 +391,16 @@ def relevant(rule: type[Rule] | type[Collector], data: bytes, catalog: dict) -> 
 
 
 def analyze_source(data: bytes, path: str, module: str, is_package: bool, setup: ScanSetup) -> FileResult:
-    """Analyse one file's bytes. Never raises: problems become part of the result."""
+    """Analyse one file's bytes. Never raises: problems become part of the result; a file that
+    needs more memory than there is is one of them (too large), not an internal error."""
+    try:
+        return _analyze(data, path, module, is_package, setup)
+    except MemoryError:
+        return FileResult(path=path, problems=[FileProblem(path, "size", "too large to analyse: the memory ran out")],
+                          facts=FileFacts(path=path, module=module, is_package=is_package))
+
+
+def _analyze(data: bytes, path: str, module: str, is_package: bool, setup: ScanSetup) -> FileResult:
     result = FileResult(path=path)
     mark = profiling.marker()
     loaded = load_source(data, path)
@@ -431,6 +441,8 @@ def analyze_source(data: bytes, path: str, module: str, is_package: bool, setup:
         ctx.facts.scopes = tracker.scope_facts
         result.facts = ctx.facts
         mark("facts")
+    except MemoryError:
+        raise
     except Exception as error:  # a bug in a rule must not stop the scan; it is reported with its path
         if _from_recursion(error):  # also a RecursionError that surfaced as another error on its way out
             result.problems.append(FileProblem(path, "syntax", "nested too deeply to analyse"))
@@ -472,7 +484,7 @@ def _libcst_problem(error: cst.ParserSyntaxError, source: Source, cell: int | No
         cell, line = source.place(error.raw_line)
     else:  # a line inside the cell, even when libcst points past its end
         line = min(max(error.raw_line, 1), code.count("\n") + 1)
-    return FileProblem(source.path, "syntax", _syntax_message(error, source, cell), line=line,
+    return FileProblem(source.path, "syntax", _syntax_message(error, cell), line=line,
                        column=max(error.raw_column, 0), cell=cell,
                        file_line=source.cell_file_line(cell, line))
 
@@ -488,15 +500,14 @@ def _from_recursion(error: BaseException | None) -> bool:
     return False
 
 
-def _syntax_message(error: cst.ParserSyntaxError, source: Source, cell: int | None = None) -> str:
-    lines = source.text.split("\n")
-    line = lines[error.raw_line - 1] if 0 < error.raw_line <= len(lines) else ""
-    hint = ""
-    stripped = line.strip()
-    if stripped.startswith("print ") or stripped.startswith("exec ") or " except " in f" {stripped}" and "," in stripped:
-        hint = " (this looks like Python 2 code)"
-    message = error.message.splitlines()[0] if error.message else "invalid syntax"
-    return f"{'cell %d is ' % cell if cell is not None else ''}not valid Python 3 syntax: {message}{hint}"
+def _syntax_message(error: cst.ParserSyntaxError, cell: int | None = None) -> str:
+    """What libcst refusing code says: only code the running Python accepted reaches it
+    (`syntax_problem` decided that first), so the code is valid and the parser is at its limits
+    (100,000 adjacent string literals, which it nests one in another)."""
+    reason = error.message.splitlines()[0] if error.message else "no reason given"
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    subject = f"cell {cell} is" if cell is not None else "this code is"
+    return f"{subject} beyond the parser's limits, though valid Python {version} (libcst: {reason})"
 
 
 __all__ = ["ScanSetup", "FileContext", "analyze_source", "make_finding", "ProjectRule"]

@@ -17,7 +17,8 @@ from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
-from debtscan.report.escape import visible
+from debtscan.report.escape import visible, visible_lines
+from debtscan.wording import counted
 
 SCALAR = (str, int, float, bool)
 SHAPES_DOT = {"entry": "box", "module": "box", "package": "folder", "data": "cylinder", "model": "box3d",
@@ -34,15 +35,15 @@ MERMAID_ID = re.compile(r"^n\d+$")
 def scalar_copy(graph: nx.DiGraph) -> nx.DiGraph:
     """The graph with only scalar attributes (GraphML takes nothing else)."""
     def clean(data: dict) -> dict:
-        return {key: visible(value) if isinstance(value, str) else value for key, value in data.items()
+        return {key: visible_lines(value) if isinstance(value, str) else value for key, value in data.items()
                 if isinstance(value, SCALAR)}
 
     out = nx.DiGraph()
     out.graph.update(clean(graph.graph))
     for node, data in graph.nodes(data=True):
-        out.add_node(visible(node), **clean(data))
+        out.add_node(visible_lines(node), **clean(data))
     for source, target, data in graph.edges(data=True):
-        out.add_edge(visible(source), visible(target), **clean(data))
+        out.add_edge(visible_lines(source), visible_lines(target), **clean(data))
     return out
 
 
@@ -58,7 +59,7 @@ def to_graphml(graph: nx.DiGraph) -> str:
 
 
 def _dot_string(text: str) -> str:
-    text = visible(str(text)).replace("\\", "\\\\").replace('"', '\\"')
+    text = visible_lines(str(text)).replace("\\", "\\\\").replace('"', '\\"')
     return '"' + text.replace("\n", "\\n").replace("\r", "") + '"'
 
 
@@ -70,7 +71,7 @@ def to_dot(graph: nx.DiGraph) -> str:
         kind = data.get("kind", "module")
         label = data.get("label", node)
         if data.get("findings"):
-            label = f"{label}\n{data['findings']} finding{'s' if data['findings'] != 1 else ''}: {data.get('rules', '')}"
+            label = f"{label}\n{counted(data['findings'], 'finding')}: {data.get('rules', '')}"
         attributes = [f"label={_dot_string(label)}", f"shape={SHAPES_DOT.get(kind, 'box')}"]
         if STYLE_DOT.get(kind):
             attributes.append(STYLE_DOT[kind])
@@ -105,7 +106,7 @@ def to_mermaid(graph: nx.DiGraph) -> str:
         opening, closing = SHAPES_MERMAID.get(kind, ("[", "]"))
         label = f"{kind}: {data.get('label', node)}"
         if data.get("findings"):
-            label += f" ({data['findings']} finding{'s' if data['findings'] != 1 else ''}: {data.get('rules', '')})"
+            label += f" ({counted(data['findings'], 'finding')}: {data.get('rules', '')})"
             classes.setdefault("debt", []).append(ids[node])
         classes.setdefault(kind, []).append(ids[node])
         lines.append(f'    {ids[node]}{opening}"{mermaid_label(label)}"{closing}')
@@ -186,7 +187,7 @@ def _node_text(graph: nx.DiGraph, node: str) -> Text:
             notes.append(f"from {data['provided_by']}")
         notes.append("declared" if data.get("declared") else "undeclared")
     if data.get("findings"):
-        notes.append(f"{data['findings']} finding{'s' if data['findings'] != 1 else ''}")
+        notes.append(counted(data['findings'], 'finding'))
     if notes:
         text.append(f"  [{', '.join(visible(note) for note in notes)}]", style="dim")
     return text

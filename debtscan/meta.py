@@ -17,7 +17,9 @@ class UnparsableFile(Rule):
 
     ## What it does
     Reports files (and notebook cells) that do not parse as Python 3, such as Python 2 code
-    or half-finished edits. The rest of the scan goes on.
+    or half-finished edits, and valid code beyond what the analysis can parse (nesting too
+    deep, 100,000 adjacent string literals), which the message tells apart. The rest of the
+    scan goes on.
 
     ## Why is this bad?
     Nothing in the file can be checked, so its debt is invisible; Python 2 code in an ML
@@ -50,9 +52,9 @@ class UnreadableFile(Rule):
 
     ## What it does
     Reports files that cannot be read (permissions, broken or looping symlinks, pipes and
-    devices), decoded (invalid UTF-8 or an unknown coding cookie, NUL bytes), understood
-    (notebooks that are not nbformat 4 JSON) or afforded (more than 2 MB of code, as generated
-    modules hold).
+    devices) or are not read (symlinks to files outside the scanned tree), decoded (invalid UTF-8 or an unknown coding cookie, NUL bytes), understood
+    (notebooks that are not nbformat 4 JSON) or afforded (more than 2 MB or 250,000 tokens of
+    code, as generated modules and data tables pasted into code hold).
 
     ## Why is this bad?
     The file is skipped, so whatever debt it holds goes unseen.

@@ -24,6 +24,7 @@ from debtscan.catalog import load_catalog
 from debtscan.config import Settings
 from debtscan.discovery import discover, module_name
 from debtscan.engine import ScanSetup, analyze_source, make_finding
+from debtscan.interrupt import held_back, ignore_in_worker
 from debtscan.meta import MalformedSuppression, UnparsableFile, UnreadableFile, UnusedSuppression
 from debtscan.model import FileProblem, FileResult, Finding, Location, Severity
 from debtscan.project import Project, call_filter, keep_for_project, project_callees
@@ -36,7 +37,8 @@ class ScanResult:
     root: str
     findings: list[Finding]
     errors: list[dict] = field(default_factory=list)
-    files_scanned: int = 0
+    files_scanned: int = 0  # Python files and notebooks
+    other_files: int = 0  # other files that hold findings (manifests): files of the summary too
     counts: dict[str, int] = field(default_factory=dict)  # ignored, fixme, below_confidence, baseline
     enabled: tuple[str, ...] = ()
     fixme: list[Finding] = field(default_factory=list)
@@ -168,11 +170,12 @@ def _scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None, b
     kept.sort(key=Finding.sort_key)
     fixme.sort(key=Finding.sort_key)
     errors.sort(key=lambda error: (error["path"], error["message"]))
-    files = len(discovered.files) if reported is None else sum(1 for _, rel in discovered.files if reported(rel))
-    return ScanResult(root=str(root), findings=kept, errors=errors, files_scanned=files,
-                      counts=counts, enabled=enabled_codes, fixme=fixme, baseline_fixed=len(paid_off),
-                      paid_off=paid_off, baseline_files_read=baseline_files_read, project=project,
-                      metrics=metrics)
+    scanned = {rel for _, rel in discovered.files if reported is None or reported(rel)}
+    others = {finding.path for finding in [*kept, *fixme]} - scanned  # manifests, an unreadable .gitignore
+    return ScanResult(root=str(root), findings=kept, errors=errors, files_scanned=len(scanned),
+                      other_files=len(others), counts=counts, enabled=enabled_codes, fixme=fixme,
+                      baseline_fixed=len(paid_off), paid_off=paid_off, baseline_files_read=baseline_files_read,
+                      project=project, metrics=metrics)
 
 
 # -- per-file phase ---------------------------------------------------------------------------
@@ -198,6 +201,7 @@ _WORKER: dict = {}
 
 
 def _init_worker(setup: ScanSetup, cache: Cache | None, profile: bool) -> None:
+    ignore_in_worker()
     _WORKER.update(setup=setup, cache=cache)
     heap.collect_young_rarely()  # a forked worker has it already; a spawned one does not
     if profile:
@@ -333,7 +337,9 @@ def _analyse_in_pool(files, todo, results, setup, cache, jobs, progress, kept) -
                 if position is None:
                     break
                 chunk, is_large = pending.pop(position)
-                running[pool.submit(_analyse_chunk, [files[index] for index in chunk], is_large)] = (chunk, is_large)
+                with held_back():  # a submit may start the workers
+                    future = pool.submit(_analyse_chunk, [files[index] for index in chunk], is_large)
+                running[future] = (chunk, is_large)
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 chunk, _ = running.pop(future)
@@ -351,8 +357,18 @@ def _analyse_in_pool(files, todo, results, setup, cache, jobs, progress, kept) -
                 results[index] = kept(analyse_file(*files[index], setup, cache))
                 if progress is not None:
                     progress.advance(1)
+    except KeyboardInterrupt:
+        _stop_workers(pool)
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the workers now, not after the files they hold (a large one takes a while): on Ctrl-C
+    nothing they would still return is wanted. Cache entries are written whole or not at all."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):  # no public way before 3.14
+        process.terminate()
 
 
 def _next_task(pending: list[tuple[list[int], bool]], large_running: bool, sizes: dict[int, int]) -> int | None:

@@ -34,6 +34,16 @@ from debtscan.model import FileProblem
 # costs minutes and gigabytes, so it is reported instead. Hand-written modules stay far below
 # (pandas' frame.py, among the largest, is 0.7 MB).
 MAX_CODE_CHARS = 2_000_000
+# What analysing a file costs follows its tokens, not its bytes: libcst builds a few nodes per
+# token, and the whole analysis takes about 25 µs and 2.5 KB per token. A file with more is a
+# data table (a list literal pasted into code) or generated; the largest hand-written modules
+# hold about 150,000 (numpy's test_multiarray.py, 0.4 MB: 110,000).
+MAX_CODE_TOKENS = 250_000
+# Python's tokens, near enough to count them: a string (with its prefix) or a comment is one,
+# a name or number is one, any other visible character is one; layout is not counted. Cheaper
+# than `tokenize` by eight times, and never more than one per character.
+TOKEN = re.compile(r"""[rRbBuUfF]{0,2}(?:'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\""""
+                   r"""|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")|#[^\n]*|\w+|[^\w\s]""", re.S)
 # Bytes read from disk at most; notebooks carry their outputs, so this is well above the code limit.
 MAX_FILE_BYTES = 256 * 1024 * 1024
 # libcst nests `a and b and c` one level per operand, and its native parser overflows the
@@ -160,6 +170,25 @@ def read_regular_file(path: str | os.PathLike, limit: int, *,
             os.close(descriptor)
 
 
+class UnreadableText(Exception):
+    """A file debtscan wanted as text could not be had; the message says why ("is not a regular
+    file (...)", "cannot be read (...)", "is not UTF-8 text"), to follow the file's name."""
+
+
+def read_text_file(path: str | os.PathLike, limit: int, *, errors: str = "strict") -> str:
+    """The UTF-8 text of the regular file at `path`, newlines normalised as `open()` would;
+    raises UnreadableText. Configuration, manifests and ignore files are read through here, so
+    a pipe named `dvc.yaml` is refused exactly as a pipe named `train.py` is."""
+    found = read_regular_file(path, limit)
+    if isinstance(found, str):
+        raise UnreadableText(found)
+    try:
+        text = found[0].decode("utf-8", errors)
+    except UnicodeDecodeError:
+        raise UnreadableText("is not UTF-8 text") from None
+    return _normalise_newlines(text)
+
+
 def _open_failure(error: OSError, absolute: str) -> str:
     if error.errno == errno.EISDIR:
         return "is a directory, not a file"
@@ -235,13 +264,21 @@ def decode_notebook(data: bytes, path: str) -> Source | FileProblem:
             return FileProblem(path, "notebook", "a notebook in nbformat 3, which is not supported; convert it "
                                                  "with `jupyter nbconvert --to notebook`")
         return FileProblem(path, "notebook", "JSON but not a Jupyter notebook (no list of cells)")
+    if document["cells"] and not any(isinstance(cell, dict) for cell in document["cells"]):
+        return FileProblem(path, "notebook", "JSON but not a Jupyter notebook (its cells are not JSON objects)")
     if not _is_python_notebook(document):
         return Source(path=path, text="", cell_map={})  # an R or Julia notebook holds no Python to check
     cells: list[tuple[int, str]] = []
     problems: list[FileProblem] = []
     written: dict[tuple[int, int], str] = {}
     for number, cell in enumerate(document["cells"], start=1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        if not isinstance(cell, dict):  # no kind, no source: what it held is unknown, so it is reported
+            shown = json.dumps(cell, ensure_ascii=True)
+            problems.append(FileProblem(path, "notebook", f"cell {number} is not a notebook cell (a JSON object): "
+                                                          f"{shown if len(shown) <= 40 else shown[:39] + '…'}",
+                                        cell=number))
+            continue
+        if cell.get("cell_type") != "code":
             continue
         raw = cell.get("source", "")
         if isinstance(raw, list) and all(isinstance(part, str) for part in raw):
@@ -587,10 +624,29 @@ def _short(error: BaseException) -> str:
 # -- entry point ----------------------------------------------------------------------------------
 
 def load_source(data: bytes, path: str) -> Source | FileProblem:
-    """Decoded, newline-normalised text of a `.py` file or a notebook, or why there is none."""
+    """Decoded, newline-normalised text of a `.py` file or a notebook, or why there is none:
+    what is too large to analyse is known here, before the parser is paid for it."""
     loaded = decode_notebook(data, path) if path.endswith(".ipynb") else decode_python(data, path)
-    if isinstance(loaded, Source) and len(loaded.text) > MAX_CODE_CHARS:
+    if not isinstance(loaded, Source):
+        return loaded
+    if len(loaded.text) > MAX_CODE_CHARS:
         return FileProblem(path, "size", f"too large to analyse: {_megabytes(len(loaded.text))} of Python code, "
                                          f"over the {_megabytes(MAX_CODE_CHARS)} limit per file "
                                          f"(generated code is best excluded)")
+    if _over_token_limit(loaded.text):
+        return FileProblem(path, "size", f"too large to analyse: more than {MAX_CODE_TOKENS:,} tokens of Python "
+                                         f"code, the limit per file (a data table or generated code, "
+                                         f"best kept out of code or excluded)")
     return loaded
+
+
+def _over_token_limit(text: str) -> bool:
+    """Whether `text` holds more than MAX_CODE_TOKENS tokens; counted only up to the limit, and
+    not at all when the text is too short to hold that many."""
+    if len(text) <= MAX_CODE_TOKENS:
+        return False
+    for count, _token in enumerate(TOKEN.finditer(text), start=1):
+        if count > MAX_CODE_TOKENS:
+            return True
+    return False
+

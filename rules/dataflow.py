@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pathspec
-
+from debtscan.discovery import read_gitignore
 from debtscan.model import MODULE_SCOPE
+from debtscan.source import UnreadableText
 from .io_facts import KEY, IOIndex, constant, is_hole, normalise, render
 from .manifests import Declarations, Stage, covers, read_declarations
 
@@ -696,12 +696,12 @@ class DataFlow:
             folder = "/".join(parts[:depth])
             if folder not in self._gitignores:
                 self._gitignores[folder] = []
-                gitignore = self.root / folder / ".gitignore" if folder else self.root / ".gitignore"
                 try:
-                    lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
-                    self._gitignores[folder] = [pathspec.GitIgnoreSpec.from_lines(lines)]
-                except OSError:
-                    pass
+                    spec = read_gitignore(self.root / folder if folder else self.root)
+                except (OSError, UnreadableText):
+                    spec = None  # discovery reports a .gitignore it cannot read
+                if spec is not None:
+                    self._gitignores[folder] = [spec]
             rest = "/".join(parts[depth:])
             if any(spec.match_file(rest) for spec in self._gitignores[folder]):
                 return True

@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from debtscan.config import DEFAULT_EXCLUDE, ConfigError, validate_data_table
+from debtscan.source import UnreadableText, read_text_file
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -248,13 +249,9 @@ def read_declarations(root: Path | None, extra_data: dict | None = None, extra_o
     for rel in manifest_files(root):
         absolute = root / rel
         try:
-            if absolute.stat().st_size > MAX_MANIFEST_BYTES:
-                declarations.problems.append(ManifestProblem(rel, 1, 0, "is too large to read as a manifest"))
-                continue
-            text = absolute.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            reason = "is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else f"cannot be read ({error.strerror})"
-            declarations.problems.append(ManifestProblem(rel, 1, 0, reason))
+            text = read_text_file(absolute, MAX_MANIFEST_BYTES)
+        except UnreadableText as error:
+            declarations.problems.append(ManifestProblem(rel, 1, 0, str(error)))
             continue
         try:
             _read_one(rel, text, declarations, root)

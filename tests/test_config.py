@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from debtscan.config import ConfigError, Settings, find_config, load_settings
+from debtscan.catalog import load_catalog
+from debtscan.config import ConfigError, Settings, find_config, load_settings, settings_from_table
 from debtscan.model import Confidence, Severity
 from debtscan.registry import SelectionError, select
 
@@ -98,3 +99,24 @@ def test_gitignored_files_are_skipped(tmp_path):
 
 def test_default_settings_hide_low_confidence():
     assert Settings().min_confidence is Confidence.MEDIUM and Settings().fail_on is Severity.WARNING
+
+
+def test_the_bundled_catalog_passes_the_checks_its_extensions_get():
+    """Every bundled entry has a shape its section uses and names only streams the catalog
+    describes, so the rules a user's entry is held to are the rule pack's own."""
+    from debtscan.catalog import load_catalog
+    from debtscan.catalog_check import check_extensions
+
+    bundled = load_catalog()
+    check_extensions(bundled, bundled)
+
+
+def test_a_catalog_entry_may_use_any_shape_its_section_uses(tmp_path):
+    settings = settings_from_table({"catalog": {
+        "seed_setters": [{"names": ["acme.seed"], "streams": ["torch.cuda", "numpy"], "seed_arg": [0, "seed"]},
+                         {"prefix": "acme.rng", "functions": ["fix"], "streams": ["python"]}],
+        "paths": {"user_roots": ["/u/"]},
+        "hyperparameter_aliases": {"acme.keras": "keras"},  # a table of names of its own: any key
+    }}, "pyproject.toml")
+    catalog = load_catalog(settings.catalog)
+    assert {"acme.seed", "acme.rng.fix"} <= {name for entry in catalog["seed_setters"] for name in entry["names"]}

@@ -71,3 +71,15 @@ def test_sklearn_catalog_matches_installed_scikit_learn():
     committed = (ROOT / "rules" / "catalog" / "sklearn.toml").read_text(encoding="utf-8")
     strip = lambda text: "\n".join(line for line in text.splitlines() if not line.startswith("# Generated"))
     assert strip(generated) == strip(committed), "run: python scripts/generate_sklearn_catalog.py > rules/catalog/sklearn.toml"
+
+
+def test_the_exit_code_table_lists_every_exit_status_the_command_line_uses():
+    from debtscan.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
+    from debtscan.interrupt import EXIT_INTERRUPTED
+
+    section = README.split("### Exit codes", 1)[1].split("\n#", 1)[0]
+    listed = {int(code) for code in re.findall(r"^\| (\d+) \|", section, re.M)}
+    assert listed == {EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED}
+    used = set(re.findall(r"sys\.exit\((\w+)\)", "".join(path.read_text(encoding="utf-8")
+                                                        for path in (ROOT / "debtscan").rglob("*.py"))))
+    assert used <= {"EXIT_OK", "EXIT_FINDINGS", "EXIT_ERROR", "EXIT_INTERRUPTED"}, used

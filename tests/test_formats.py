@@ -329,3 +329,51 @@ def test_output_to_a_device_writes_through_and_keeps_the_device(tmp_path):
     reader.join(timeout=60)
     assert json.loads(received[0])["summary"]["findings"] == 1
     assert not fifo.is_file() and fifo.exists()  # still a pipe, not replaced by a file
+
+
+# -- the summary counts what it says it counts -------------------------------------------------------
+
+BROKEN_DVC = "stages:\n  train:\n    cmd: python train.py\n    deps: [data/x.csv\n"
+
+
+def summary_of(root: Path, *args: str) -> tuple[str, dict]:
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        text = CliRunner().invoke(main, [".", "--no-cache", *args]).stdout
+        document = json.loads(CliRunner().invoke(main, [".", "--no-cache", "--format", "json", *args]).stdout)
+    finally:
+        os.chdir(old)
+    headline = next(line for line in reversed(text.splitlines()) if line.startswith(("Found", "No debt")))
+    return headline, document["summary"]
+
+
+def test_a_manifest_with_findings_is_counted_among_the_files(tmp_path):
+    write_project(tmp_path, {"dvc.yaml": BROKEN_DVC, "train.py": 'TRAIN = "/data/train.csv"\n'})
+    line, summary = summary_of(tmp_path)
+    assert line == "Found 2 findings in 2 of 2 files (2 warning)."
+    assert (summary["files_with_findings"], summary["files"]) == (2, 2)
+
+
+def test_the_files_with_findings_are_never_more_than_the_files(tmp_path):
+    files = {f"module_{number}.py": 'TRAIN = "/data/train.csv"\n' for number in range(10)}
+    write_project(tmp_path, {**files, "dvc.yaml": BROKEN_DVC, "clean.py": "x = 1\n"})
+    line, summary = summary_of(tmp_path)
+    assert line == "Found 11 findings in 11 of 12 files (11 warning)."
+    assert summary["files_with_findings"] <= summary["files"] == 12
+
+
+@pytest.mark.parametrize("files,expected", [
+    ({"clean.py": "x = 1\n"}, "No debt found in 1 file."),
+    ({"clean.py": "x = 1\n", "other.py": "y = 2\n"}, "No debt found in 2 files."),
+    ({"dirty.py": 'TRAIN = "/data/train.csv"\n'}, "Found 1 finding in 1 of 1 file (1 warning)."),
+])
+def test_counts_in_the_text_report_are_singular_for_one(tmp_path, files, expected):
+    write_project(tmp_path, files)
+    assert summary_of(tmp_path)[0] == expected
+
+
+def test_the_profile_counts_one_file_as_one(tmp_path, monkeypatch):
+    write_project(tmp_path, {"clean.py": "x = 1\n"})
+    monkeypatch.chdir(tmp_path)
+    assert "debtscan --profile: 1 file in " in CliRunner().invoke(main, [".", "--no-cache", "--profile"]).stderr

@@ -218,10 +218,21 @@ def test_notebooks_of_other_languages_hold_nothing_to_check(tmp_path):
     ('{"cells": 3}', "JSON but not a Jupyter notebook"),
     ("[]", "JSON but not a Jupyter notebook"),
     ("{ not json", "invalid JSON"),
+    ('{"cells": [1, "x", null], "metadata": {}, "nbformat": 4}', "JSON but not a Jupyter notebook (its cells are"),
 ])
 def test_what_is_not_a_notebook_is_one_finding(tmp_path, content, needle):
     result = scan_notebook(tmp_path, content)
     assert [f.rule for f in result.findings] == ["DS002"] and needle in result.findings[0].message
+
+
+def test_a_cell_that_is_not_an_object_is_reported_and_the_others_are_checked(tmp_path):
+    document = json.loads(notebook("import numpy as np", "a = np.random.rand(3)"))
+    document["cells"][1:1] = [7, None]
+    result = scan_notebook(tmp_path, json.dumps(document))
+    assert sorted((f.location.cell, f.rule) for f in result.findings) == [(2, "DS002"), (3, "DS002"), (4, "DS101")]
+    broken = [f.message for f in result.findings if f.rule == "DS002"]
+    assert broken == ["Cell 2 is not a notebook cell (a JSON object): 7; that cell is not checked.",
+                      "Cell 3 is not a notebook cell (a JSON object): null; that cell is not checked."]
 
 
 # -- suppressions inside cells ---------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
     ::warning file=train.py,line=18,col=13,endLine=18,endColumn=65,title=DS202 user-specific-path::Path …
 
-Values are percent-encoded as the runner expects (`%`, CR and LF everywhere; `:` and `,` in
-properties too), so text from a scanned file cannot end the command early or start another.
+Text from a scanned file is made visible first (its newlines and control characters become
+escapes), then percent-encoded as the runner expects (`%` everywhere; `:` and `,` in
+properties too), so it cannot end the command early or start another; the only line break in
+a message is the encoded one debtscan puts before the fix.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def _data(text: str) -> str:
-    return visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(text).replace("%", "%25")
 
 
 def _property(text: str) -> str:
@@ -36,9 +38,8 @@ def render_github(result, settings) -> str:
                 properties.append(f"line={location.file_line}")
             message = f"Cell {location.cell}, line {location.line}: {message}"
         properties.append(f"title={_property(f'{finding.rule} {finding.name}')}")
-        if finding.fix:
-            message = f"{message}\nFix: {finding.fix}"
-        lines.append(f"::{COMMAND[finding.severity.label]} {','.join(properties)}::{_data(message)}")
+        data = _data(message) + (f"%0A{_data('Fix: ' + finding.fix)}" if finding.fix else "")
+        lines.append(f"::{COMMAND[finding.severity.label]} {','.join(properties)}::{data}")
     for error in result.errors:
         lines.append(f"::error title=debtscan::{_data(error['path'] + ': ' + error['message'])}")
     return "".join(line + "\n" for line in lines)

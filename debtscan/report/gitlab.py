@@ -7,9 +7,9 @@ GitLab tracks an issue across commits that move code.
 
 from __future__ import annotations
 
-import json
 
 from debtscan.report import shown_path
+from debtscan.report.escape import json_document
 
 SEVERITY = {"error": "critical", "warning": "major", "info": "minor"}
 
@@ -35,4 +35,4 @@ def render_gitlab(result, settings) -> str:
             "location": {"path": shown_path(result, finding.path),
                          "lines": {"begin": begin, "end": end}},
         })
-    return json.dumps(issues, indent=2, ensure_ascii=True) + "\n"
+    return json_document(issues)

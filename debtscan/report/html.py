@@ -24,6 +24,7 @@ from debtscan.graph import graph_for
 from debtscan.report.escape import visible
 from debtscan.report.summary import summarise
 from debtscan.report.svg_graph import render_svg
+from debtscan.wording import counted
 
 SEVERITIES = ("error", "warning", "info")
 TOP_MODULES = 25
@@ -71,16 +72,15 @@ def _csp_hash(text: str) -> str:
 def _header(result, summary, settings) -> str:
     count, files = summary["findings"], summary["files"]
     if count:
-        headline = (f"{count} finding{'s' if count != 1 else ''} in {summary['files_with_findings']} of {files} "
-                    f"file{'s' if files != 1 else ''}")
+        headline = f"{counted(count, 'finding')} in {summary['files_with_findings']} of {counted(files, 'file')}"
     else:
-        headline = f"No debt found in {files} file{'s' if files != 1 else ''}"
+        headline = f"No debt found in {counted(files, 'file')}"
     chips = "".join(f'<span class="chip sev-{level}">{summary["by_severity"][level]} {level}</span>'
                     for level in SEVERITIES if summary["by_severity"][level])
     gate = summary["gate"]
     verdict = ("fails" if gate["failing"] else "passes")
     notes = [f"The gate (--fail-on {esc(gate['fail_on'])}, --min-confidence {esc(gate['min_confidence'])}) "
-             f"<strong>{verdict}</strong>: {gate['failing']} finding{'s' if gate['failing'] != 1 else ''} at or above it."]
+             f"<strong>{verdict}</strong>: {counted(gate['failing'], 'finding')} at or above it."]
     if summary["fixme"]:
         notes.append(f"{summary['fixme']} acknowledged with <code>fixme</code> (listed at the end).")
     if summary["ignored"]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 
 from debtscan import __version__
 from debtscan.report.summary import summarise
+from debtscan.report.escape import json_document
 
 
 def location_dict(location) -> dict:
@@ -46,4 +46,4 @@ def render_json(result, settings) -> str:
         "errors": result.errors,
         "summary": summarise(result, settings),
     }
-    return json.dumps(document, indent=2, sort_keys=False, ensure_ascii=True) + "\n"
+    return json_document(document)

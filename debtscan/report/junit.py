@@ -44,7 +44,7 @@ def render_junit(result, settings) -> str:
                 body.append(f"    {finding.snippet.strip()}")
             if finding.fix:
                 body.append(f"fix: {finding.fix}")
-            failure.text = _text("\n".join(body))
+            failure.text = "\n".join(_text(line) for line in body)
         total_failures += len(findings)
     errors = result.errors
     if errors:

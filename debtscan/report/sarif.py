@@ -8,12 +8,12 @@ Each rule carries its documentation as `help`; severity maps to `level` (and Git
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from debtscan import __version__, registry
 from debtscan.report import shown_path
+from debtscan.report.escape import json_document
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -22,7 +22,7 @@ FINGERPRINT_KEY = "debtscan/v1"
 
 
 def render_sarif(result, settings) -> str:
-    return json.dumps(sarif_log(result), indent=2, ensure_ascii=True) + "\n"
+    return json_document(sarif_log(result))
 
 
 def sarif_log(result) -> dict:

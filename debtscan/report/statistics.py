@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
+from debtscan.report.escape import json_document
 
 
 def rule_counts(result) -> list[dict]:
@@ -20,7 +20,7 @@ def rule_counts(result) -> list[dict]:
 def render_statistics(result, fmt: str) -> str:
     rows = rule_counts(result)
     if fmt == "json":
-        return json.dumps(rows, indent=2) + "\n"
+        return json_document(rows)
     if not rows:
         return "No findings.\n"
     width = max(len(str(row["count"])) for row in rows)

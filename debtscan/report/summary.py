@@ -13,7 +13,7 @@ def summarise(result, settings) -> dict:
     by_rule = Counter(finding.rule for finding in findings)
     failing = len(result.gate(settings.fail_on))
     return {
-        "files": result.files_scanned,
+        "files": result.files_scanned + getattr(result, "other_files", 0),
         "findings": len(findings),
         "by_severity": {level: by_severity.get(level, 0) for level in ("error", "warning", "info")},
         "by_family": dict(sorted(by_family.items())),

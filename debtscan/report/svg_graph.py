@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from debtscan.report.escape import visible
+from debtscan.wording import counted
 
 NODE_WIDTH, NODE_HEIGHT = 200, 34
 LABEL_CHARS = 22  # what fits beside the count at 12px monospace
@@ -162,7 +163,7 @@ def _node(place: Placed, data: dict, most: int) -> str:
     findings = int(data.get("findings", 0))
     shown = label if len(label) <= LABEL_CHARS else "…" + label[-(LABEL_CHARS - 1):]
     kind = str(data.get("kind", "module"))
-    title = f"{label}: {findings} finding{'s' if findings != 1 else ''}"
+    title = f"{label}: {counted(findings, 'finding')}"
     path = data.get("path") if kind in CODE_KINDS else None
     attributes = f' data-path="{_esc(path)}" tabindex="0"' if path else ""
     radius = NODE_HEIGHT / 2 if kind in ROUNDED_KINDS else 6

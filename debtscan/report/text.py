@@ -1,7 +1,9 @@
 """The terminal report: findings grouped by file with the code they point at, then a summary.
 
 Built from rich `Text` objects, never from markup strings, so `[bold]` or `\\x1b[2J` in a
-scanned file is shown as the characters it is, not interpreted.
+scanned file is shown as the characters it is, not interpreted. Every line starts with text of
+debtscan's own (a file's heading with `──`): a CI log reads a line that starts with `::` as a
+command, and file names and quoted code come from the scanned tree.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from rich.text import Text
 
 from debtscan.report.escape import visible
 from debtscan.report.summary import summarise
+from debtscan.wording import counted
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+HEADING = "── "  # before a file's name, which is never the first text of a line
 
 
 def where(location) -> str:
@@ -30,7 +34,9 @@ def render_text(result, settings, *, color: bool = False, width: int | None = No
                       width=width or 100, highlight=False, emoji=False, markup=False, soft_wrap=True)
     prefix = "" if result.root in (".", "") else result.root.rstrip("/") + "/"
     for path, group in groupby(result.findings, key=lambda finding: finding.path):
-        console.print(Text(visible(prefix + path), style="bold underline"))
+        heading = Text(HEADING, style="dim")
+        heading.append(visible(prefix + path), style="bold underline")
+        console.print(heading)
         for finding in group:
             line = Text("  ")
             line.append(f"{where(finding.location):<10}", style="dim")
@@ -65,10 +71,10 @@ def _summary(result, settings) -> Text:
     count = summary["findings"]
     files = summary["files"]
     if count == 0:
-        text.append(f"No debt found in {files} file{'s' if files != 1 else ''}.", style="bold green")
+        text.append(f"No debt found in {counted(files, 'file')}.", style="bold green")
     else:
-        text.append(f"Found {count} finding{'s' if count != 1 else ''} in {summary['files_with_findings']} of "
-                    f"{files} file{'s' if files != 1 else ''}", style="bold")
+        text.append(f"Found {counted(count, 'finding')} in {summary['files_with_findings']} of "
+                    f"{counted(files, 'file')}", style="bold")
         severities = ", ".join(f"{n} {level}" for level, n in summary["by_severity"].items() if n)
         text.append(f" ({severities}).")
         for family, n in summary["by_family"].items():
@@ -93,10 +99,10 @@ def _summary(result, settings) -> Text:
     paid = summary["fixed_since_baseline"]
     if paid:
         rules = ", ".join(f"{visible(rule)} ×{n}" for rule, n in summary["paid_off_by_rule"].items())
-        text.append(f"\nPaid off since the baseline: {paid} finding{'s' if paid != 1 else ''} ({rules}); "
+        text.append(f"\nPaid off since the baseline: {counted(paid, 'finding')} ({rules}); "
                     f"`debtscan baseline prune` drops them from the baseline file.", style="green")
     failing = summary["gate"]["failing"]
     if count:
-        text.append(f"\n{failing} finding{'s' if failing != 1 else ''} at or above --fail-on "
+        text.append(f"\n{counted(failing, 'finding')} at or above --fail-on "
                     f"{settings.fail_on.label}.", style="bold red" if failing else "dim")
     return text

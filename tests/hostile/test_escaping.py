@@ -5,6 +5,7 @@ into the reports of the CI that scans it."""
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from urllib.parse import unquote
 
@@ -127,3 +128,72 @@ def test_a_file_name_that_is_not_utf8_does_not_break_any_format(tmp_path, monkey
     completed = CliRunner().invoke(main, [".", "--no-cache", "--format", fmt])  # writes UTF-8, as a terminal does
     assert completed.exit_code == 1 and completed.stderr == "", (completed.stderr, completed.exception)
     assert "latin" in completed.stdout and "ok.py" in completed.stdout
+
+
+# -- CI logs: a line a runner reads as a command must come from debtscan, never from the tree ------------
+
+# What a scanned repository can try to print into a GitHub Actions log: an annotation, a secret mask,
+# a pause of command processing, the legacy `##[command]` form (matched anywhere in a line), terminal
+# escapes (ANSI, OSC), a bidi override, CR, NUL and a newline that starts a line of its own.
+WORKFLOW_COMMANDS = ["::error file=x,line=1::forged", "::add-mask::secret", "::stop-commands::tok",
+                     "##[error]forged"]
+RAW_CONTROLS = ["\x1b[2J", "\x1b]0;owned\x07", "\u202e", "\r", "\x00"]
+FORBIDDEN = ["\x1b", "\x07", "\u202e", "\r", "\x00", "##["]
+GITHUB_LINE = re.compile(r"::(error|warning|notice) [^:]*::")  # properties percent-encode every ':'
+# Every line of the text report starts with text of debtscan's own (the findings of one file under
+# their heading, then errors and the summary).
+TEXT_LINE = re.compile(r"(── |  \d+:\d+ |  cell \d+:\d+:\d+ |             [│└] |             also: |error: |Found |"
+                       r"No debt found |  [a-z-]+ +\d+   DS|Glue ratio |Not shown: |Paid off |\d+ findings? at or above )")
+
+
+def _literal(start: str, payload: str, end: str = "") -> str:
+    """A string literal whose value holds `payload` after a newline (written with escapes, so the
+    file itself is plain ASCII and parses)."""
+    return repr(f"{start}\n{payload}{end}")
+
+
+@pytest.fixture(scope="module")
+def forgery_result(tmp_path_factory):
+    root = tmp_path_factory.mktemp("forgery")
+    lines = ["import pandas as pd", "from transformers import AutoModel"]
+    for number, payload in enumerate(WORKFLOW_COMMANDS + RAW_CONTROLS):
+        lines += [f"df{number} = pd.read_csv({_literal('data/in', payload, '.csv')})",
+                  f"df{number}.to_csv({_literal('data/out', payload, '.csv')})",
+                  f"m{number} = AutoModel.from_pretrained({_literal('org/model', payload)})"]
+    (root / "train.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for command in WORKFLOW_COMMANDS:  # a file name that is a workflow command
+        (root / f"{command}.py").write_text('P = "/data/train.csv"\n', encoding="utf-8")
+        (root / command).mkdir()
+        (root / command / f"{command}.py").write_text('Q = "/data/test.csv"\n', encoding="utf-8")
+    (root / "ctl\x1b]0;t\x07\r\u202e.py").write_text('R = "/data/ctl.csv"\n', encoding="utf-8")
+    result = scan([root], root, SETTINGS, jobs=1)
+    messages = "".join(finding.message for finding in result.findings)
+    assert all(f"\n{payload}" in messages for payload in WORKFLOW_COMMANDS + RAW_CONTROLS), messages
+    assert sum(finding.rule == "DS201" for finding in result.findings) == 2 * len(WORKFLOW_COMMANDS) + 1
+    result.root = "."
+    return result
+
+
+@pytest.mark.parametrize("fmt,color", [(fmt, False) for fmt in FORMATS] + [("text", True)])  # text has colour
+def test_no_format_lets_a_scanned_tree_write_a_workflow_command(forgery_result, fmt, color):
+    output = render(forgery_result, fmt, SETTINGS, color=color)
+    if color:
+        output = re.sub(r"\x1b\[[0-9;]*m", "", output)  # debtscan's own colour codes
+    assert [char for char in FORBIDDEN if char in output] == []
+    for line in output.splitlines():
+        if fmt == "github":
+            assert GITHUB_LINE.match(line), line
+        else:
+            assert not line.lstrip().startswith("::"), line
+
+
+def test_the_text_report_never_starts_a_line_with_text_from_the_tree(forgery_result):
+    lines = render(forgery_result, "text", SETTINGS).splitlines()
+    assert [line for line in lines if line and not TEXT_LINE.match(line)] == []
+    assert "── ::error file=x,line=1::forged.py" in lines  # the file's own heading, behind debtscan's mark
+
+
+def test_newlines_and_carriage_returns_are_escaped_like_other_control_characters():
+    from debtscan.report.escape import visible
+
+    assert visible("a\nb\rc\x00d\x1be\u202ef##[g") == "a\\nb\\rc\\x00d\\x1be\\u202ef#\\x23[g"
