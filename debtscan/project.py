@@ -94,7 +94,7 @@ class Project:
             self._functions[key] = self._resolve_function(qualified, importer)
         return self._functions[key]
 
-    def _resolve_function(self, qualified: str, importer: str) -> tuple[str, str] | None:
+    def _resolve_function(self, qualified: str, importer: str, hops: int = 0) -> tuple[str, str] | None:
         split = self.split_qualified(qualified, importer)
         if split is None:
             return None
@@ -103,6 +103,12 @@ class Project:
             return facts.path, rest
         if f"{rest}.__init__" in facts.scopes:
             return facts.path, f"{rest}.__init__"
+        # a name the module imports and so re-exports (`from .seeding import random_seed` in a
+        # package's `__init__.py`): the function is where that import points
+        head, _, tail = rest.partition(".")
+        target = facts.imports.get(head)
+        if target and hops < 4 and target != qualified:
+            return self._resolve_function(f"{target}.{tail}" if tail else target, facts.module, hops + 1)
         return None
 
     def import_edges(self) -> dict[str, set[str]]:

@@ -74,6 +74,8 @@ class PathIndex(CatalogIndex):
             if base in self.connection or full in self.connection:
                 return PathKind("DS205", "database", True)
             if base in self.cloud:
+                if not text[scheme.end():].strip("/"):
+                    return None  # `f"gs://{cfg.bucket}/…"`: the bucket comes from configuration
                 return PathKind("DS204", base, True)
             return None
         if DBFS.match(text):
@@ -112,8 +114,8 @@ class PathIndex(CatalogIndex):
             return None  # a route template such as /items/{item_id}; /data/{}.csv stays a path
         if first in self.user_roots and first != "root" and len(segments) >= 2:
             return PathKind("DS202", "home", True)
-        if first == "root" and len(segments) >= 2:
-            return PathKind("DS202", "home", True)
+        # `/root/...` is the home of the superuser a container runs as: a container's layout
+        # (absolute, like `/app/...`), not one person's machine
         extension = re.search(r"\.[A-Za-z0-9]{1,8}$", segments[-1]) is not None
         if first in self.scratch_roots:
             return PathKind("DS201", "scratch", False)
@@ -395,8 +397,9 @@ class UserSpecificPath(_PathRule):
     """A path inside one person's home directory.
 
     ## What it does
-    Finds paths under `/home/<user>`, `/Users/<user>`, `/root`, `C:\\Users\\<user>` and `~/`
-    (except dot-directories such as `~/.cache`, which are per-user by convention).
+    Finds paths under `/home/<user>`, `/Users/<user>`, `C:\\Users\\<user>` and `~/`
+    (except dot-directories such as `~/.cache`, which are per-user by convention). `/root/…`
+    is a container's layout (it runs as root), so it is an absolute path (DS201) instead.
 
     ## Why is this bad?
     The code works only on the author's machine: everyone else, and every server and CI

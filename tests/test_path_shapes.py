@@ -13,7 +13,7 @@ INDEX = PathIndex(load_catalog())
 @pytest.mark.parametrize("text,code", [
     ("/data/train.csv", "DS201"), ("/mnt/models/", "DS201"), ("/workspace", "DS201"), ("/model.pkl", "DS201"),
     ("/tmp/run/out.json", "DS201"), ("/content/drive/My Drive/data.csv", "DS201"),
-    ("/home/alice/data.csv", "DS202"), ("/Users/bob/x", "DS202"), ("/root/work/x.py", "DS202"),
+    ("/home/alice/data.csv", "DS202"), ("/Users/bob/x", "DS202"), ("/root/work/x.py", "DS201"),
     ("~/datasets/imagenet", "DS202"), (r"C:\Users\carol\models", "DS202"), ("C:/Users/carol/m.h5", "DS202"),
     (r"D:\forecast\sales.csv", "DS203"), ("E:/models/m.h5", "DS203"), (r"\\fileserver\share\x.csv", "DS203"),
     ("s3://bucket/key.parquet", "DS204"), ("gs://b/p", "DS204"), ("abfss://c@acct.dfs.core.windows.net/p", "DS204"),

@@ -49,3 +49,27 @@ def test_a_hostile_tree_is_scanned_safely_in_every_format(corpus, tmp_path, fmt)
     assert snapshot(root) == before  # nothing in the tree, nor outside it, was changed
     for name in ("one_line_list.py", "adjacent_strings.py", "not_objects.ipynb", "steal.py", "pipe.py"):
         assert name in output  # each is reported, not skipped
+
+
+def test_a_cache_dir_inside_the_hostile_tree_changes_nothing_but_its_own_folder(corpus):
+    """`--cache-dir .` in the scanned tree itself: two scans (the second prunes, every entry
+    aged past its limit) leave every file outside debtscan's marked cache folder as it was."""
+    import os
+    import time
+
+    from debtscan.cache import STORE_NAME
+
+    root, tree = corpus
+    before = snapshot(root)
+    for _ in range(2):
+        completed = subprocess.run([sys.executable, "-m", "debtscan", "check", ".", "--cache-dir", "."],
+                                   cwd=tree, capture_output=True, text=True, timeout=TIMEOUT, errors="surrogateescape")
+        assert completed.returncode == 1 and "Traceback" not in completed.stderr, completed.stderr[-3000:]
+        store = tree / STORE_NAME
+        old = time.time() - 400 * 24 * 3600
+        for folder, _dirs, names in os.walk(store):
+            for name in names:
+                os.utime(Path(folder) / name, (old, old))
+        (store / ".last-prune").unlink(missing_ok=True)
+    after = {path: digest for path, digest in snapshot(root).items() if STORE_NAME not in Path(path).parts}
+    assert after == before
