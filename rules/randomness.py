@@ -124,6 +124,7 @@ class RandomnessCollector(Collector):
         self.count_names = bool(self.index.dummy_sinks) and any(
             word in ctx.source.text for word in self.index.dummy_sink_words)
         self.shown_call: int | None = None  # the call an expression statement evaluates and discards
+        self.iterated: dict[tuple[str, str], int] = {}  # (scope, name) -> where a `for` first iterates it
         self.reads: dict[tuple[str, str], int] = defaultdict(int)
         self.sink_reads: dict[tuple[str, str], int] = defaultdict(int)
 
@@ -137,6 +138,15 @@ class RandomnessCollector(Collector):
                                 "span": self.ctx.span(node), **({"dummy": True} if dummy else {}),
                                 **({"guarded": True} if self.ctx.in_main_guard else {}),
                                 **({"target": self.targets[-1]} if self.targets and not dummy else {}), **extra})
+
+    def visit_For(self, node: cst.For) -> None:
+        """`for batch in loader:` (or through `enumerate(loader)`, `tqdm(loader)`): where a loader
+        first draws its order, which is when its seed must be in force."""
+        source = node.iter
+        names = [source] if isinstance(source, cst.Name) else \
+            [arg.value for arg in source.args if isinstance(arg.value, cst.Name)] if isinstance(source, cst.Call) else []
+        for name in names:
+            self.iterated.setdefault((self.ctx.scope, name.value), self.ctx.order)
 
     def visit_Expr(self, node: cst.Expr) -> None:
         self.shown_call = id(node.value) if isinstance(node.value, cst.Call) else None
@@ -254,6 +264,10 @@ class RandomnessCollector(Collector):
     def finish(self) -> None:
         for candidate in self.candidates:
             key = (candidate["scope"], candidate.pop("target", None))
+            first_use = self.iterated.get(key)
+            if candidate["kind"] == "shuffle" and first_use is not None and first_use >= candidate["order"]:
+                # a loader draws its order when it is first iterated: after every call made before the loop
+                candidate["order"] = first_use + 0.5
             # the assignment's own target is one of the names counted, outside any call
             if key[1] and self.sink_reads.get(key, 0) and self.sink_reads[key] == self.reads[key] - 1:
                 candidate["dummy"] = True
@@ -282,7 +296,8 @@ def _demo_block(project, path: str) -> bool:
     if path in _imported(project):
         return True
     facts = project.files.get(path)
-    if facts is None or "." not in (facts.module or ""):
+    package = (facts.module or "").rpartition(".")[0] if facts is not None else ""
+    if not package or package not in project.modules:  # a folder with an `__init__.py` of the project
         return False
     io = facts.data.get(IO_KEY, {})
     return not io.get("events")  # a demo may call `.backward()` once; it keeps nothing
@@ -401,7 +416,7 @@ class UnseededGlobalRandom(_SeededStreamRule):
                         and not (flow.entries[entry] == "main guard" and _demo_block(project, entry))]
             if not programs and _draws_at_top_level(analysis.data.get(path, {})):
                 programs = [path]  # it runs as a script: its top level draws when it is run
-            if programs and _seeded_by_entry(analysis, flow, programs, path, candidate):
+            if programs and _seeded_by_entry(analysis, flow, index, programs, path, candidate):
                 continue  # run by the framework after the entry point seeded this stream
             if programs and _is_initialisation(candidate):
                 programs = [entry for entry in programs if not _restores_weights(flow, entry)
@@ -460,17 +475,20 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _seeded_by_entry(analysis, flow: DataFlow, programs: list[str], path: str, candidate: dict) -> bool:
+def _seeded_by_entry(analysis, flow: DataFlow, index: RandomnessIndex, programs: list[str], path: str,
+                     candidate: dict) -> bool:
     """A draw in a function no project code is seen to call (a framework calls it: a dataset's
     `__getitem__`, a mapper's `__call__`, a layer's `reset_parameters`) runs after the entry
     point's own code started; when every program that reaches it seeds its stream in the entry
     point's own code (module level, code it runs, or its `main()` that a launcher calls), a
-    seed is in force."""
+    seed is in force. A stream with `seeded_in_workers_by` in the catalog counts those seeds too:
+    PyTorch seeds Python's `random` in every DataLoader worker from its own seeded generator."""
     scope = candidate["scope"]
     if scope == MODULE_SCOPE or flow.runners_of(path, scope):
         return False
+    streams = [candidate["stream"], *index.streams.get(candidate["stream"], {}).get("seeded_in_workers_by", [])]
     return all(any(seeding == MODULE_SCOPE or entry in flow.runners_of(entry, seeding) or MAIN_LIKE.match(seeding)
-                   for seeding in analysis.seeding_scopes(entry, candidate["stream"])) for entry in programs)
+                   for stream in streams for seeding in analysis.seeding_scopes(entry, stream)) for entry in programs)
 
 
 # An entry point's own main function, which a launcher may call (`launch(main)`, `fabric.launch(main)`)
