@@ -369,7 +369,7 @@ class UnstableDataSource(_DataRule):
 
 
 class UntracedDataSource(_DataRule):
-    """A file read that nothing produces, nobody declares and git does not track.
+    """A file read that nothing produces, nobody declares and the checkout does not hold.
 
     ## What it does
     Finds data and model files the code reads (by a literal or partly known path) that no code
@@ -402,7 +402,7 @@ class UntracedDataSource(_DataRule):
 
     code = "DS304"
     name = "untraced-data-source"
-    summary = "Data read that nothing produces, nobody declares and git does not track"
+    summary = "Data read that nothing produces, nobody declares and the checkout does not hold"
     fix = "Declare where the file comes from: `dvc add`/`dvc import-url`, a Kedro catalog entry, or [tool.debtscan.data] inputs."
     confidence = Confidence.MEDIUM
     VALID = (
@@ -433,7 +433,7 @@ class UntracedDataSource(_DataRule):
             confidence = Confidence.HIGH if literal and flow.declares_data_for(access.where) else Confidence.MEDIUM
             yield report(type(self), access,
                          f"`{shown_path(access.location)}` is read here, but nothing in the project writes it, no manifest "
-                         f"declares it and git does not track it, so nobody can tell where it comes from or which version "
+                         f"declares it and it is not in the checkout, so nobody can tell where it comes from or which version "
                          f"a result used.", confidence=confidence, others=others)
 
 
