@@ -155,7 +155,7 @@ class Program:
     stages: list[Stage] = field(default_factory=list)
     fits: bool = False
     web: bool = False
-    downloads: bool = False  # fetches remote data, which may land in files we cannot name (`_fetches_unnamed`)
+    downloads: bool = False  # fetches or unpacks data into files we cannot name (`_fetches_unnamed`, archives)
 
     @property
     def declared(self) -> bool:
@@ -233,7 +233,8 @@ class DataFlow:
         program = Program(entry=entry, files=files, stages=self.stages_by_script.get(entry, []))
         program.fits = any(self._io(path).get("fits") for path in files)
         program.web = any(self._io(path).get("web") for path in files)
-        program.downloads = any(_fetches_unnamed(self._io(path).get("events", [])) for path in files)
+        program.downloads = any(_fetches_unnamed(self._io(path).get("events", [])) or self._io(path).get("extracts")
+                                for path in files)
         return program
 
     def programs_of(self, path: str) -> list[str]:

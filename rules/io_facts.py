@@ -72,6 +72,8 @@ class IOIndex(CatalogIndex):
         self.cwd, self.home, self.globs, self.listdirs = listed("cwd"), listed("home"), listed("globs"), listed("listdirs")
         self.fit_methods, self.fit_functions = listed("fit_methods"), listed("fit_functions")
         self.restore_methods = listed("restore_methods")
+        self.extract_methods, self.extract_functions = listed("extract_methods"), listed("extract_functions")
+        self.extract_commands = listed("extract_commands")
         self.web_frameworks = tuple(settings.get("web_frameworks", []))
         self.route_decorators = listed("route_decorators")
         self.local_builders = listed("local_dataset_builders")
@@ -284,6 +286,7 @@ class IOCollector(Collector):
         self.filling = 0  # inside `if not os.path.exists(...):`, which makes a missing file (a cache)
         self.cli_exposed: set[str] = set()  # functions a CLI runner calls with the command line's options
         self.restores = False  # `model.load_state_dict(...)`: stored parameters replace the drawn ones
+        self.extracts = False  # unpacks an archive (`extractall`, `!unzip`): files whose names the code never writes
 
     # -- names --------------------------------------------------------------------------------
     def lookup(self, name: str) -> list[Template] | None:
@@ -746,6 +749,8 @@ class IOCollector(Collector):
             self.fits.append([self.ctx.scope, self.ctx.order])
         if method in index.restore_methods:
             self.restores = True
+        if method in index.extract_methods or qualified in index.extract_functions:
+            self.extracts = True
         if qualified in index.cli_runners:  # `CLI(main)`, `fire.Fire(main)`: main's parameters are options
             self.cli_exposed.update(arg.value.value for arg in node.args if isinstance(arg.value, cst.Name))
         entry = index.calls.get(qualified) if qualified else None
@@ -972,6 +977,8 @@ class IOCollector(Collector):
             return
         if _checks_checksums(words, self.index.checksum_commands):
             self.verified_scopes.add(self.ctx.scope)
+        if _word(words[0]) in self.index.extract_commands:
+            self.extracts = True
         for command in self.index.shell_downloads:
             rest = _after_command(words, command["words"])
             if rest is None:
@@ -1100,6 +1107,7 @@ class IOCollector(Collector):
                           if any(interesting(value) or constant(value) is not None for value in values)},
             "fits": self.fits,
             **({"restores": True} if self.restores else {}),
+            **({"extracts": True} if self.extracts else {}),
             "web": bool(web and (self.routes or serves_ui)),
         }
 
