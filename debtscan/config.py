@@ -26,7 +26,6 @@ DEFAULT_EXCLUDE = (
     ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", ".env", "env", "virtualenv", "__pycache__",
     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints", "build", "dist", "node_modules",
     "site-packages", "*.egg-info", ".eggs", ".dvc", "mlruns", "wandb", ".cache",
-    "*{{*}}*",  # project templates (cookiecutter, copier): Python only once rendered
 )
 
 

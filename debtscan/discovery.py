@@ -197,3 +197,9 @@ def module_name(rel: str) -> tuple[str, bool]:
     if is_package:
         parts = parts[:-1]
     return ".".join(parts), is_package
+
+
+def in_template(rel: str) -> bool:
+    """A file of a project template (cookiecutter, copier: a folder named `{{ cookiecutter.x }}`):
+    its code is Python once rendered, and until then may not parse."""
+    return any("{{" in part and "}}" in part for part in rel.split("/")[:-1])

@@ -22,7 +22,7 @@ from debtscan.baseline import Baseline, compare, covers, prefix_of, project_root
 from debtscan.baseline import fingerprint as _fingerprint
 from debtscan.catalog import load_catalog
 from debtscan.config import Settings
-from debtscan.discovery import discover, module_name
+from debtscan.discovery import discover, in_template, module_name
 from debtscan.engine import ScanSetup, analyze_source, make_finding
 from debtscan.interrupt import held_back, ignore_in_worker
 from debtscan.meta import MalformedSuppression, UnparsableFile, UnreadableFile, UnusedSuppression
@@ -100,7 +100,9 @@ def _scan(paths: list[Path], root: Path, settings: Settings, jobs: int | None, b
         findings.append(_problem_finding(FileProblem(rel, "read", message)))
     for result in results:
         findings.extend(result.findings)
-        findings.extend(_problem_finding(problem) for problem in result.problems)
+        # a template's code may only parse once rendered: what does parse is checked, the rest is not an error
+        findings.extend(_problem_finding(problem) for problem in result.problems
+                        if not (problem.kind == "syntax" and in_template(problem.path)))
         if result.directives:
             directives[result.path] = result.directives
         if result.internal_error:

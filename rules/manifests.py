@@ -211,7 +211,10 @@ def load_yaml(text: str) -> Any:
 # -- finding the manifests ------------------------------------------------------------------------------
 
 def _excluded(name: str) -> bool:
-    return name.startswith(".") or any(fnmatch.fnmatchcase(name, pattern) for pattern in DEFAULT_EXCLUDE)
+    """Folders whose files declare nothing: hidden ones, the default excludes, and the folders
+    of a project template (`{{ cookiecutter.repo_name }}`), whose manifests are not yet rendered."""
+    return name.startswith(".") or ("{{" in name and "}}" in name) or \
+        any(fnmatch.fnmatchcase(name, pattern) for pattern in DEFAULT_EXCLUDE)
 
 
 def manifest_files(root: Path) -> list[str]:

@@ -288,10 +288,13 @@ def test_a_yaml_file_that_is_no_data_manifest_is_not_judged_as_one(tmp_path):
                                                                  ("DS305", "dvc.yaml")]
 
 
-def test_project_templates_are_not_scanned(tmp_path):
-    """A cookiecutter template is Python only once rendered: not a syntax error, not debt."""
+def test_project_templates_are_checked_where_they_parse(tmp_path):
+    """A cookiecutter template is Python once rendered: a file that does not parse yet is not a
+    syntax error and its manifests are not read, but the code that parses is checked."""
     result = scan_project(tmp_path, {
         "{{cookiecutter.repo_name}}/src/{{cookiecutter.package}}/settings.py": "import {{ cookiecutter.package }}\n",
         "{{cookiecutter.repo_name}}/conf/base/catalog.yml": "{% if cookiecutter.x %}\ncompanies: [\n",
+        "{{cookiecutter.repo_name}}/src/nodes.py": "import pandas as pd\n\ndef split(data):\n    return data.sample(frac=1)\n",
         "hooks/post_gen_project.py": "P = '/data/raw.csv'\n"})
-    assert [(f.rule, f.path) for f in result.findings] == [("DS201", "hooks/post_gen_project.py")]
+    assert sorted((f.rule, f.path) for f in result.findings) == [
+        ("DS103", "{{cookiecutter.repo_name}}/src/nodes.py"), ("DS201", "hooks/post_gen_project.py")]
