@@ -11,10 +11,12 @@ so they are never reported.
 
 from __future__ import annotations
 
+import posixpath
 from typing import Iterable
 
 from debtscan.engine import make_finding, span_location
 from debtscan.model import Confidence, Finding, Location
+from debtscan.source import UnreadableText, read_text_file
 from debtscan.rule import ProjectRule
 from ._calls import shown_call
 from .dataflow import Access, DataFlow
@@ -378,7 +380,9 @@ class UntracedDataSource(_DataRule):
     Files given on the command line or in configuration are not reported; each file is
     reported once, at its first read.
     A read behind an existence check (`if os.path.exists(p):`) or inside a `try` that
-    handles `FileNotFoundError` is optional: the code goes on without the file.
+    handles `FileNotFoundError` is optional: the code goes on without the file. A file that a
+    Markdown file beside the code (or the project's README) names is low confidence: a person
+    can tell where it comes from, though no tool can fetch or check it.
 
     ## Why is this bad?
     Nobody can say where the file comes from, which version a result was computed on, or how
@@ -428,13 +432,61 @@ class UntracedDataSource(_DataRule):
             if any(flow.program(entry).downloads for entry in flow.runners(access)):
                 continue  # it may come from that download, under a name we cannot see
             orphans.append(access)
+        prose = ProseNotes(flow.root)
         for access, others in first_of_each(orphans, lambda a: a.location):
             literal = access.status == "literal"
             confidence = Confidence.HIGH if literal and flow.declares_data_for(access.where) else Confidence.MEDIUM
+            noted = prose.naming(access.where, access.location)
+            if noted is not None:  # a person can tell where it comes from; no tool can
+                yield report(type(self), access,
+                             f"`{shown_path(access.location)}` is read here, and only the prose of `{noted}` says where "
+                             f"it comes from: nothing in the project writes it, no manifest declares it and it is not in "
+                             f"the checkout, so no tool can fetch or check the version a result used.",
+                             confidence=Confidence.LOW, others=others)
+                continue
             yield report(type(self), access,
                          f"`{shown_path(access.location)}` is read here, but nothing in the project writes it, no manifest "
                          f"declares it and it is not in the checkout, so nobody can tell where it comes from or which version "
                          f"a result used.", confidence=confidence, others=others)
+
+
+class ProseNotes:
+    """The README and other Markdown files beside a file (and the project's README): where
+    people write how to get a dataset (`wget … -O housing.csv`) when no code or manifest does."""
+
+    LIMIT = 512 * 1024
+
+    def __init__(self, root) -> None:
+        self.root = root
+        self.texts: dict[str, list[tuple[str, str]]] = {}
+
+    def naming(self, path: str, location: str) -> str | None:
+        """The Markdown file that names the file `location` points at, seen from `path`."""
+        name = posixpath.basename(location.rstrip("/"))
+        if self.root is None or len(name) < 4 or "*" in name:
+            return None
+        for folder in dict.fromkeys([posixpath.dirname(path), ""]):
+            for rel, text in self._notes(folder):
+                if name in text:
+                    return rel
+        return None
+
+    def _notes(self, folder: str) -> list[tuple[str, str]]:
+        if folder not in self.texts:
+            notes = []
+            directory = self.root / folder if folder else self.root
+            try:
+                names = sorted(entry.name for entry in directory.iterdir() if entry.name.lower().endswith(".md"))
+            except OSError:
+                names = []
+            for name in names[:20]:
+                try:
+                    notes.append((f"{folder}/{name}" if folder else name, read_text_file(directory / name, self.LIMIT,
+                                                                                         errors="replace")))
+                except (UnreadableText, OSError):
+                    continue
+            self.texts[folder] = notes
+        return self.texts[folder]
 
 
 class BrokenManifest(ProjectRule):

@@ -298,3 +298,15 @@ def test_project_templates_are_checked_where_they_parse(tmp_path):
         "hooks/post_gen_project.py": "P = '/data/raw.csv'\n"})
     assert sorted((f.rule, f.path) for f in result.findings) == [
         ("DS103", "{{cookiecutter.repo_name}}/src/nodes.py"), ("DS201", "hooks/post_gen_project.py")]
+
+
+def test_a_source_only_prose_describes_is_a_low_confidence_finding(tmp_path):
+    """`nobody can tell where it comes from` is false when a README beside the code says it:
+    the finding stays (no tool can fetch or check it) but at low confidence, naming the file."""
+    result = scan_project(tmp_path, {
+        "homework/README.md": "Get the data: `wget https://example.org/housing.csv`\n",
+        "homework/solution.py": "import pandas as pd\n\nif __name__ == '__main__':\n    pd.read_csv('housing.csv')\n"
+                                "    pd.read_csv('prices.csv')\n"})
+    found = {(f.location.line, f.confidence.label): f.message for f in result.findings if f.rule == "DS304"}
+    assert set(found) == {(4, "low"), (5, "medium")}
+    assert "only the prose of `homework/README.md` says where it comes from" in found[(4, "low")]
