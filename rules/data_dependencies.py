@@ -279,6 +279,9 @@ class UndeclaredOutput(_DataRule):
         return flow.read_locally(access.location)
 
 
+EXAMPLE_INPUTS = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".svg")
+
+
 class UnstableDataSource(_DataRule):
     """A remote dataset or model pulled without a pinned version.
 
@@ -292,7 +295,8 @@ class UnstableDataSource(_DataRule):
     as `main`, `master`, `latest` or a registry stage like `Production`. A download command is
     verified when its function also runs a checksum check (`sha256sum -c`, `md5sum -c`).
     Tests are not checked (any version exercises them), and a version in the file's own
-    name (`reviews_v1.tar.gz`) pins it as a release tag would.
+    name (`reviews_v1.tar.gz`) pins it as a release tag would. A single image fetched by URL
+    (an example input to show a model on) is low confidence.
 
     ## Why is this bad?
     The bytes behind the name change when someone pushes, re-uploads or promotes: results
@@ -335,8 +339,10 @@ class UnstableDataSource(_DataRule):
             if is_test_file(access.where):
                 continue  # a test fetches something to exercise the code; which version decides no result
             message, fix = self._describe(access)
-            yield report(type(self), access, message, fix=fix,
-                         confidence=Confidence.HIGH if access.moving else Confidence.MEDIUM)
+            confidence = Confidence.HIGH if access.moving else Confidence.MEDIUM
+            if access.location.lower().split("?", 1)[0].endswith(EXAMPLE_INPUTS):
+                confidence = Confidence.LOW  # one picture to show a model on, rarely data a result rests on
+            yield report(type(self), access, message, fix=fix, confidence=confidence)
 
     @staticmethod
     def _describe(access: Access) -> tuple[str, str]:

@@ -37,6 +37,7 @@ from debtscan.literals import string_value
 from debtscan.source import read_regular_file
 from debtscan.model import MODULE_SCOPE, Confidence, Finding, Severity
 from debtscan.rule import Collector, FileRule, ProjectRule
+from .roles import is_vendored
 
 FAMILY = "dead-code"
 COMMENTS = "dead-code-comments"
@@ -807,7 +808,8 @@ class UnusedDefinition(ProjectRule):
     fixtures, registries, abstract methods), overrides and methods other classes also define
     are never reported. Confidence is high for private names, medium for experiment-marked
     names (`_v2`, `old_`, `tmp`…) and for scripts and notebooks, low for public names in a
-    package (a library's users may call them).
+    package (a library's users may call them). Code vendored with its own license (a folder
+    holding a LICENSE or COPYING file) is another project's API and is not checked.
 
     ## Why is this bad?
     Experimental functions left behind after the experiment still cost: they are read,
@@ -879,8 +881,8 @@ class UnusedDefinition(ProjectRule):
         imported = {target for targets in project.import_edges().values() for target in targets}
         for path, item in data.items():
             facts = project.files[path]
-            if TEST_PATH.search(path) or index.skipped_file(path) or item["dynamic_module"]:
-                continue
+            if TEST_PATH.search(path) or index.skipped_file(path) or item["dynamic_module"] or is_vendored(project, path):
+                continue  # tests, generated or vendored code (a folder with its own license): not this project's API
             if facts.module in dynamic_targets:
                 continue
             if not self._live(path, facts, imported):
@@ -1128,7 +1130,9 @@ class CommentedOutCode(ProjectRule):
     directives (`# noqa`, `# type:`) and notebook cell markers (`# %%`) are not code. A line
     or two of prose around the code (`# old approach:`) does not hide it.
     A block that opens with PEP 723 script metadata (`# /// script`) or offers code to
-    the reader (`# Alternatively, …`, `# Example:`, `# Usage:`) is documentation.
+    the reader (`# Alternatively, …`, `# Example:`, `# Usage:`) is documentation, and code
+    vendored with its own license (a folder holding a LICENSE or COPYING file) is another
+    project's.
 
     ## Why is this bad?
     Commented-out code is a dead experimental path with no flag at all: it drifts out of date
@@ -1171,6 +1175,8 @@ class CommentedOutCode(ProjectRule):
 
     def check(self, project) -> Iterable[Finding]:
         for path, facts in project.files.items():
+            if is_vendored(project, path):
+                continue  # another project's code, copied in with its license: its comments are its own
             for block in facts.data.get(COMMENTS, ()):
                 count = block["lines"]
                 message = (f"{count} lines of commented-out code: dead code that drifts out of date and hides "

@@ -121,8 +121,9 @@ class RandomnessCollector(Collector):
         self.targets: list[str] = []
         # names read anywhere, and read inside those calls: a draw is a dummy input only when
         # every read of the name it is assigned to is inside one (counted where such a call may be)
+        # (and in files that may build estimators, whose random_state matters only if they are used)
         self.count_names = bool(self.index.dummy_sinks) and any(
-            word in ctx.source.text for word in self.index.dummy_sink_words)
+            word in ctx.source.text for word in self.index.dummy_sink_words) or "sklearn" in ctx.source.text
         self.shown_call: int | None = None  # the call an expression statement evaluates and discards
         self.iterated: dict[tuple[str, str], int] = {}  # (scope, name) -> where a `for` first iterates it
         self.reads: dict[tuple[str, str], int] = defaultdict(int)
@@ -271,6 +272,10 @@ class RandomnessCollector(Collector):
             # the assignment's own target is one of the names counted, outside any call
             if key[1] and self.sink_reads.get(key, 0) and self.sink_reads[key] == self.reads[key] - 1:
                 candidate["dummy"] = True
+            elif key[1] and self.count_names and candidate["kind"] == "random_state" and self.reads.get(key) == 1 \
+                    and candidate["text"].rsplit(".", 1)[-1][:1].isupper() \
+                    and (key[0] != MODULE_SCOPE or self.ctx.source.is_notebook):  # other modules may import it
+                candidate["dummy"] = True  # an estimator built and never used again: it draws nothing
         self.ctx.facts.data[FAMILY] = {"seeds": self.seeds, "candidates": self.candidates}
 
 
@@ -321,7 +326,8 @@ class _SeededStreamRule(ProjectRule):
         analysis = SeedAnalysis.of(project)
         index = RandomnessIndex.of(project.catalog)
         for path, candidate in analysis.unseeded(self.kind):
-            if not decides_a_result(project, path, candidate):
+            # a place someone suppressed is still reported, so that the comment stays in use
+            if not decides_a_result(project, path, candidate) and not project.suppressed(self.code, path, candidate["span"]):
                 continue
             stream = candidate["stream"]
             message, fix = self.describe(candidate, index.label(stream), index)
@@ -522,7 +528,8 @@ class MissingRandomState(_SeededStreamRule):
     `random_state` parameter matters for the arguments given and is left unset, while
     NumPy's global random state is not seeded either. Cases where the parameter has no effect
     (`KFold` without `shuffle=True`, `LogisticRegression` with its default solver, `SVC`
-    without `probability=True`) are not reported.
+    without `probability=True`) are not reported, nor is an estimator a function or notebook
+    builds and never uses again.
 
     ## Why is this bad?
     With `random_state=None` the estimator draws from NumPy's global state: splits, bootstrap

@@ -43,6 +43,35 @@ TRAINING, SERVING, EVALUATION, SHARED, TEST, UNKNOWN = "training", "serving", "e
 TEST_FILE = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*$|_test\.py$|(^|/)conftest\.py$")
 
 
+LICENSE_NAMES = ("LICENSE", "LICENCE", "COPYING")
+
+
+def vendored_folders(project) -> set[str]:
+    """Folders below the project's root that carry a license file of their own: code copied in
+    from another project (`cirtorch/` with its LICENSE), whose dead code is that project's."""
+    if "vendored_folders" not in project.memo:
+        folders = {path.rsplit("/", 1)[0] for path in project.files if "/" in path}
+        candidates = {"/".join(folder.split("/")[:depth]) for folder in folders
+                      for depth in range(1, folder.count("/") + 2)}
+        root = project.root
+        found = set()
+        for folder in sorted(candidates):
+            try:
+                names = {entry.name.split(".")[0].upper() for entry in (root / folder).iterdir()} if root else set()
+            except OSError:
+                continue
+            if names & set(LICENSE_NAMES):
+                found.add(folder)
+        project.memo["vendored_folders"] = found
+    return project.memo["vendored_folders"]
+
+
+def is_vendored(project, path: str) -> bool:
+    folders = vendored_folders(project)
+    parts = path.split("/")[:-1]
+    return any("/".join(parts[:depth]) in folders for depth in range(1, len(parts) + 1))
+
+
 def is_test_file(path: str) -> bool:
     """A file of a test suite by its path alone (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`):
     what it draws, hard-codes or fits decides no result of the project."""
@@ -571,5 +600,5 @@ def scope_role(project, path: str, scope: str) -> Role:
     return RoleAnalysis.of(project).scope(path, scope)
 
 
-__all__ = ["is_test_file", "Role", "Evidence", "APP", "IMPORTERS", "CatalogIndex", "RoleCollector", "COLLECTORS", "roles_of", "scope_role", "RoleAnalysis",
+__all__ = ["is_test_file", "is_vendored", "vendored_folders", "Role", "Evidence", "APP", "IMPORTERS", "CatalogIndex", "RoleCollector", "COLLECTORS", "roles_of", "scope_role", "RoleAnalysis",
            "TRAINING", "SERVING", "EVALUATION", "SHARED", "TEST", "UNKNOWN", "OFFLINE"]

@@ -310,3 +310,12 @@ def test_a_source_only_prose_describes_is_a_low_confidence_finding(tmp_path):
     found = {(f.location.line, f.confidence.label): f.message for f in result.findings if f.rule == "DS304"}
     assert set(found) == {(4, "low"), (5, "medium")}
     assert "only the prose of `homework/README.md` says where it comes from" in found[(4, "low")]
+
+
+def test_one_example_image_fetched_by_url_is_low_confidence(tmp_path):
+    result = scan_project(tmp_path, {"show.py": (
+        "from tensorflow import keras\n"
+        "img = keras.utils.get_file('cat.jpg', 'https://example.org/pics/cat.jpg')\n"
+        "data = keras.utils.get_file('flowers.tgz', 'https://example.org/data/flower_photos.tgz')\n")})
+    assert sorted((f.location.line, f.confidence.label) for f in result.findings if f.rule == "DS303") == [
+        (2, "low"), (3, "medium")]
