@@ -132,8 +132,8 @@ class RandomnessCollector(Collector):
     def _candidate(self, node: cst.Call, kind: str, stream: str, text: str, confidence: str = "high", **extra) -> None:
         scope = self.ctx.scope
         dummy = self.sink_depth > 0 or bool(self.index.dummy_scope and self.index.dummy_scope.search(scope.rsplit(".", 1)[-1]))
-        if self.ctx.source.is_notebook and id(node) == self.shown_call and kind == "draw" and not _in_place(text):
-            dummy = True  # a value drawn only to be shown in the notebook: nothing uses it
+        if id(node) == self.shown_call and kind == "draw" and not _in_place(text):
+            dummy = True  # a value drawn as a statement of its own: shown in a notebook, dropped in a script
         self.candidates.append({"kind": kind, "scope": scope, "order": self.ctx.order, "stream": stream,
                                 "text": text, "confidence": confidence, "symbol": self.ctx.symbol,
                                 "span": self.ctx.span(node), **({"dummy": True} if dummy else {}),
@@ -274,7 +274,7 @@ class RandomnessCollector(Collector):
                 candidate["dummy"] = True
             elif key[1] and self.count_names and candidate["kind"] == "random_state" and self.reads.get(key) == 1 \
                     and candidate["text"].rsplit(".", 1)[-1][:1].isupper() \
-                    and (key[0] != MODULE_SCOPE or self.ctx.source.is_notebook):  # other modules may import it
+                    and key[0] != MODULE_SCOPE:  # a module-level name other modules may import
                 candidate["dummy"] = True  # an estimator built and never used again: it draws nothing
         self.ctx.facts.data[FAMILY] = {"seeds": self.seeds, "candidates": self.candidates}
 
@@ -528,8 +528,8 @@ class MissingRandomState(_SeededStreamRule):
     `random_state` parameter matters for the arguments given and is left unset, while
     NumPy's global random state is not seeded either. Cases where the parameter has no effect
     (`KFold` without `shuffle=True`, `LogisticRegression` with its default solver, `SVC`
-    without `probability=True`) are not reported, nor is an estimator a function or notebook
-    builds and never uses again.
+    without `probability=True`) are not reported, nor is an estimator a function builds and
+    never uses again.
 
     ## Why is this bad?
     With `random_state=None` the estimator draws from NumPy's global state: splits, bootstrap
