@@ -132,7 +132,8 @@ class RandomnessCollector(Collector):
     def _candidate(self, node: cst.Call, kind: str, stream: str, text: str, confidence: str = "high", **extra) -> None:
         scope = self.ctx.scope
         dummy = self.sink_depth > 0 or bool(self.index.dummy_scope and self.index.dummy_scope.search(scope.rsplit(".", 1)[-1]))
-        if id(node) == self.shown_call and kind == "draw" and not _in_place(text):
+        if id(node) == self.shown_call and kind == "draw" and \
+                not _in_place(self.index.canonical(self.ctx.qualify(node.func)) or text):  # `mix = random.shuffle`
             dummy = True  # a value drawn as a statement of its own: shown in a notebook, dropped in a script
         self.candidates.append({"kind": kind, "scope": scope, "order": self.ctx.order, "stream": stream,
                                 "text": text, "confidence": confidence, "symbol": self.ctx.symbol,
