@@ -123,6 +123,12 @@ class Project:
             self.memo["import_edges"] = edges
         return self.memo["import_edges"]
 
+    def imported_paths(self) -> set[str]:
+        """Paths of the project modules some other project module imports."""
+        if "imported_paths" not in self.memo:
+            self.memo["imported_paths"] = set().union(*self.import_edges().values())
+        return self.memo["imported_paths"]
+
     def reachable_from(self, sources: Iterable[str]) -> set[str]:
         """Paths of modules imported, directly or transitively, by any of `sources`."""
         edges = self.import_edges()

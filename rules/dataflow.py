@@ -202,9 +202,7 @@ class DataFlow:
         return self.project.files[path].data.get(KEY, {}) if path in self.project.files else {}
 
     def _entries(self) -> dict[str, str]:
-        imported: set[str] = set()
-        for targets in self.project.import_edges().values():
-            imported |= targets
+        imported = self.project.imported_paths()
         entries: dict[str, str] = {}
         for path, facts in self.project.files.items():
             io = facts.data.get(KEY, {})

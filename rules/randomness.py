@@ -299,7 +299,7 @@ def decides_a_result(project, path: str, candidate: dict) -> bool:
 def _demo_block(project, path: str) -> bool:
     """The `__main__` block of a module the project imports, or of a package module that reads
     and writes nothing: a demo or a shape or gradient check, not a program."""
-    if path in _imported(project):
+    if path in project.imported_paths():
         return True
     facts = project.files.get(path)
     package = (facts.module or "").rpartition(".")[0] if facts is not None else ""
@@ -309,10 +309,6 @@ def _demo_block(project, path: str) -> bool:
     return not io.get("events")  # a demo may call `.backward()` once; it keeps nothing
 
 
-def _imported(project) -> set[str]:
-    if "randomness_imported" not in project.memo:
-        project.memo["randomness_imported"] = set().union(*project.import_edges().values())
-    return project.memo["randomness_imported"]
 
 
 class _SeededStreamRule(ProjectRule):
