@@ -377,14 +377,18 @@ def test_a_directory_that_cannot_be_searched_named_on_the_command_line(tmp_path,
     assert_reported_and_scanned(completed, "locked")
 
 
+def scanned_with_mode(monkeypatch, root, path, mode, restored):
+    """The JSON scan of `root` while `path` has `mode` (put back to `restored` afterwards)."""
+    path.chmod(mode)
+    try:
+        return in_process(monkeypatch, root, ".", "--format", "json")
+    finally:
+        path.chmod(restored)
+
+
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root searches directories whatever their mode")
 def test_a_directory_without_execute_permission_is_one_finding(tmp_path, monkeypatch):
-    locked = locked_tree(tmp_path)
-    locked.chmod(0o644)
-    try:
-        completed = in_process(monkeypatch, tmp_path, ".", "--format", "json")
-    finally:
-        locked.chmod(0o755)
+    completed = scanned_with_mode(monkeypatch, tmp_path, locked_tree(tmp_path), 0o644, 0o755)
     assert_reported_and_scanned(completed, "locked")
 
 
@@ -409,12 +413,7 @@ def test_a_gitignore_without_read_permission_is_one_finding(tmp_path, monkeypatc
     (tmp_path / "good.py").write_text(GOOD)
     gitignore = tmp_path / ".gitignore"
     gitignore.write_text("scratch.py\n")
-    gitignore.chmod(0)
-    try:
-        completed = in_process(monkeypatch, tmp_path, ".", "--format", "json")
-    finally:
-        gitignore.chmod(0o644)
-    assert_reported_and_scanned(completed, ".gitignore")
+    assert_reported_and_scanned(scanned_with_mode(monkeypatch, tmp_path, gitignore, 0, 0o644), ".gitignore")
 
 
 def test_a_file_the_memory_does_not_suffice_for_is_one_problem_not_an_error(tmp_path, monkeypatch):
